@@ -1,0 +1,164 @@
+"""The `ticket-schema` command: check the definition, print the schema, validate tickets.
+
+Exit codes: 0 when all is well, 1 when the definition or a submission is
+rejected, 2 when the input cannot be used at all (unreadable, not JSON, not
+an object) or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ticket_schema.definition import Definition, DefinitionError, load
+from ticket_schema.messages import problems_as_data, resolve_language
+from ticket_schema.submission_schema import submission_schema
+from ticket_schema.validator import NotAnObject, Validator
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_UNUSABLE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_UNUSABLE
+    try:
+        return args.handler(args)
+    except DefinitionError as error:
+        print(error, file=sys.stderr)
+        return EXIT_REJECTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ticket-schema",
+        description="One definition of a support ticket: its docs, form, schema and intake service.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check the definition and report every problem in it")
+    _definition_option(check)
+    check.set_defaults(handler=_check)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a submission")
+    _definition_option(schema)
+    schema.set_defaults(handler=_schema)
+
+    validate = commands.add_parser(
+        "validate", help="validate a submission given as a JSON file (or - for standard input)"
+    )
+    _definition_option(validate)
+    validate.add_argument(
+        "--lang",
+        default=None,
+        help="language of the messages: en or pt-BR (default: the definition's default)",
+    )
+    validate.add_argument(
+        "--json", action="store_true", help='print {"valid": ..., "problems": [...]} as JSON'
+    )
+    validate.add_argument(
+        "file", help="a JSON file holding one submission, or - to read standard input"
+    )
+    validate.set_defaults(handler=_validate)
+
+    return parser
+
+
+def _definition_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--definition",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the ticket definition to use (default: the packaged ticket.yaml)",
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    definition = load(args.definition)
+    print(
+        f"{definition.path}: ok ({len(definition.languages)} languages, {len(definition.severities)} severities, "
+        f"{len(definition.fields)} fields, {len(definition.statuses)} statuses)"
+    )
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    definition = load(args.definition)
+    json.dump(submission_schema(definition), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    definition = load(args.definition)
+    lang = resolve_language(definition, args.lang)
+    if args.lang and args.lang not in definition.language_codes:
+        return _unusable(
+            f"unknown language {args.lang!r}; expected one of: {', '.join(definition.language_codes)}"
+        )
+
+    submission, error = _read_json(args.file)
+    if error:
+        return _unusable(error)
+    try:
+        verdict = Validator(definition).validate(submission)
+    except NotAnObject as problem:
+        return _unusable(f"{args.file}: {problem}")
+
+    problems = problems_as_data(definition, verdict.problems, lang)
+    if args.json:
+        out = {
+            "valid": verdict.valid,
+            "problems": [{k: p[k] for k in ("field", "code", "message")} for p in problems],
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    elif verdict.valid:
+        print(_accepted(definition, lang))
+    else:
+        for problem in problems:
+            print(f"{problem['field']}: {problem['message']}")
+    return EXIT_OK if verdict.valid else EXIT_REJECTED
+
+
+def _accepted(definition: Definition, lang: str) -> str:
+    return definition.ui_text("cli.accepted", lang)
+
+
+def _read_json(name: str) -> tuple[Any, str | None]:
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except OSError as error:
+        return None, f"cannot read {name}: {error.strerror}"
+    except UnicodeDecodeError:
+        return None, f"cannot read {name}: it is not UTF-8 text"
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as error:
+        return None, f"{name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
+
+
+def _unusable(message: str) -> int:
+    print(f"ticket-schema: {message}", file=sys.stderr)
+    return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
