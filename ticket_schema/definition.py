@@ -317,7 +317,8 @@ def loads(source: str, path: Path | str = "<string>") -> Definition:
                     1,
                     1,
                     "",
-                    "the file is empty; expected a mapping with languages, severities, fields and the rest",
+                    "the file is empty; expected a mapping with languages, severities, fields "
+                    "and the rest",
                 )
             ],
         )
@@ -369,7 +370,9 @@ class _Checker:
                     key_node.start_mark.column + 1,
                 )
             if len(key_path) in (1, 2):
-                self.lines[".".join(str(part) for part in key_path)] = node.start_mark.line + 1
+                # A part begins at its key ("severities:"), an item at its dash.
+                start = key_node if key_node is not None else node
+                self.lines[".".join(str(part) for part in key_path)] = start.start_mark.line + 1
         self._duplicate_keys(root, ())
 
     def _duplicate_keys(self, node: yaml.Node, key_path: tuple) -> None:
@@ -477,12 +480,13 @@ class _Checker:
                 for code in missing:
                     self.add(
                         key_path,
-                        f"the text has no {code!r} version; every language of the definition needs one",
+                        f"the text has no {code!r} version; "
+                        "every language of the definition needs one",
                     )
                 for code in extra:
                     self.add(
                         key_path + (code,),
-                        f"{code!r} is not a language of this definition (languages: {', '.join(sorted(languages))})",
+                        f"{code!r} is not a language of this definition; {_expected(languages)}",
                         at_key=True,
                     )
                 return
@@ -510,13 +514,14 @@ class _Checker:
         if item["group"] not in groups:
             self.add(
                 key_path + ("group",),
-                f"no group has the id {item['group']!r}; expected one of: {', '.join(sorted(groups))}",
+                f"no group has the id {item['group']!r}; {_expected(groups)}",
             )
         has_choices = "choices" in item or "choices_from" in item
         if kind == "choice" and not has_choices:
             self.add(
                 key_path,
-                "a field of kind `choice` needs `choices` or `choices_from` (for example `choices_from: severities`)",
+                "a field of kind `choice` needs `choices` or `choices_from` "
+                "(for example `choices_from: severities`)",
             )
         if kind == "choice" and "choices" in item and "choices_from" in item:
             self.add(key_path + ("choices",), "give either `choices` or `choices_from`, not both")
@@ -541,25 +546,26 @@ class _Checker:
         if condition is None:
             self.add(
                 key_path + ("when", "field"),
-                f"no field has the id {when['field']!r}; expected one of: {', '.join(fields)}",
+                f"no field has the id {when['field']!r}; {_expected(fields)}",
             )
         else:
             values = _choice_ids(condition, data)
             if values is None:
                 self.add(
                     key_path + ("when", "field"),
-                    f"the field {when['field']!r} is not a choice; a rule can only depend on a choice field",
+                    f"the field {when['field']!r} is not a choice; "
+                    "a rule can only depend on a choice field",
                 )
             elif when["equals"] not in values:
                 self.add(
                     key_path + ("when", "equals"),
-                    f"{when['equals']!r} is not a value of {when['field']!r}; expected one of: {', '.join(values)}",
+                    f"{when['equals']!r} is not a value of {when['field']!r}; {_expected(values)}",
                 )
         for index, field_id in enumerate(rule["require"]):
             if field_id not in fields:
                 self.add(
                     key_path + ("require", index),
-                    f"no field has the id {field_id!r}; expected one of: {', '.join(fields)}",
+                    f"no field has the id {field_id!r}; {_expected(fields)}",
                 )
             elif field_id == when["field"]:
                 self.add(
@@ -575,12 +581,12 @@ class _Checker:
                 where = key_path + (("field",) if "field" in item else ("fields", index))
                 self.add(
                     where,
-                    f"no field has the id {field_id!r}; expected one of: {', '.join(sorted(fields))}",
+                    f"no field has the id {field_id!r}; {_expected(fields)}",
                 )
         if "group" in item and item["group"] not in groups:
             self.add(
                 key_path + ("group",),
-                f"no group has the id {item['group']!r}; expected one of: {', '.join(sorted(groups))}",
+                f"no group has the id {item['group']!r}; {_expected(groups)}",
             )
 
     def _check_messages(self, messages: dict) -> None:
@@ -588,20 +594,21 @@ class _Checker:
             if code not in messages:
                 self.add(
                     ("messages",),
-                    f"no message for the problem code {code!r}; add `{code}:` with a sentence in every language",
+                    f"no message for the problem code {code!r}; "
+                    f"add `{code}:` with a sentence in every language",
                 )
         for key, value in messages.items():
             code, _, kind = key.partition(".")
             if code not in PROBLEM_CODES:
                 self.add(
                     ("messages", key),
-                    f"{code!r} is not a problem code; expected one of: {', '.join(PROBLEM_CODES)}",
+                    f"{code!r} is not a problem code; {_expected(PROBLEM_CODES)}",
                     at_key=True,
                 )
             if kind and kind not in KINDS:
                 self.add(
                     ("messages", key),
-                    f"{kind!r} is not a kind of field; expected one of: {', '.join(KINDS)}",
+                    f"{kind!r} is not a kind of field; {_expected(KINDS)}",
                     at_key=True,
                 )
             self._check_placeholders(value, ("messages", key))
@@ -621,7 +628,8 @@ class _Checker:
                 if names != reference:
                     self.add(
                         form_path + (code,),
-                        f"uses the placeholders {sorted(names)} but {reference_code!r} uses {sorted(reference)}; keep the same in every language",
+                        f"uses the placeholders {sorted(names)} but {reference_code!r} uses "
+                        f"{sorted(reference)}; keep the same in every language",
                     )
 
 
@@ -643,6 +651,10 @@ def _dotted(key_path: tuple) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+def _expected(values) -> str:
+    return "expected one of: " + ", ".join(sorted(values))
 
 
 def _matches_pattern(key: str, schema: dict) -> bool:

@@ -1,0 +1,109 @@
+"""The submission JSON Schema generated from the definition."""
+
+from __future__ import annotations
+
+import re
+
+import jsonschema
+import pytest
+
+from ticket_schema.definition import DEFAULT_PATH, loads
+from ticket_schema.submission_schema import PATTERNS, submission_schema, version_of
+
+SOURCE = DEFAULT_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def schema(definition):
+    return submission_schema(definition)
+
+
+def test_schema_is_valid_draft_2020_12(schema) -> None:
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_schema_allows_only_the_fields_of_the_definition(schema, definition) -> None:
+    assert schema["additionalProperties"] is False
+    assert list(schema["properties"]) == [f.id for f in definition.fields]
+
+
+def test_schema_requires_the_required_fields(schema) -> None:
+    assert set(schema["required"]) == {
+        "type",
+        "severity",
+        "subject",
+        "description",
+        "email",
+        "language",
+    }
+
+
+def test_schema_lists_the_severities_in_order(schema, definition) -> None:
+    assert schema["properties"]["severity"]["enum"] == [s.id for s in definition.severities]
+    assert schema["properties"]["language"]["enum"] == ["en", "pt-BR"]
+
+
+def test_schema_carries_the_lengths(schema) -> None:
+    subject = schema["properties"]["subject"]
+    description = schema["properties"]["description"]
+
+    assert (subject["minLength"], subject["maxLength"]) == (5, 150)
+    assert (description["minLength"], description["maxLength"]) == (20, 10000)
+
+
+def test_problem_type_makes_its_details_required(schema) -> None:
+    (rule,) = schema["allOf"]
+
+    assert rule["if"]["properties"]["type"] == {"const": "problem"}
+    assert set(rule["then"]["required"]) == {
+        "url",
+        "expected_behavior",
+        "actual_behavior",
+        "steps_to_reproduce",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "good", "bad"),
+    [
+        (
+            "email",
+            ["maria@example.com", "a.b+c@mail.example.com.br"],
+            ["joao@", "joao @example.com", "a@b", "@x.io"],
+        ),
+        (
+            "url",
+            ["https://www.example.com/loja?x=1", "http://localhost:8080/"],
+            ["ftp://x.com", "example.com", "https://"],
+        ),
+        (
+            "uuid",
+            ["123e4567-e89b-12d3-a456-426614174000"],
+            ["123e4567e89b12d3a456426614174000", "not-a-uuid"],
+        ),
+    ],
+)
+def test_format_patterns_accept_and_reject(kind: str, good: list[str], bad: list[str]) -> None:
+    pattern = re.compile(PATTERNS[kind])
+
+    assert all(pattern.search(value) for value in good)
+    assert not any(pattern.search(value) for value in bad)
+
+
+def test_version_changes_when_a_rule_changes(schema) -> None:
+    stricter = loads(SOURCE.replace("    min_length: 5\n", "    min_length: 6\n", 1))
+
+    assert version_of(submission_schema(stricter)) != version_of(schema)
+
+
+def test_version_stays_when_only_a_label_is_reworded(schema) -> None:
+    reworded = loads(SOURCE.replace("      en: Subject\n", "      en: Title\n", 1))
+
+    assert submission_schema(reworded)["properties"]["subject"]["title"] == "Title"
+    assert version_of(submission_schema(reworded)) == version_of(schema)
+
+
+def test_schema_id_carries_the_version(schema) -> None:
+    assert schema["$id"] == f"urn:ticket-schema:submission:{version_of(schema)}"
+    assert re.fullmatch(r"[0-9a-f]{12}", version_of(schema))

@@ -1,0 +1,184 @@
+"""The validator judges submissions and explains problems in the customer's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticket_schema.messages import explain, message, resolve_language
+from ticket_schema.validator import NotAnObject, Validator
+
+
+@pytest.fixture(scope="module")
+def validator(definition) -> Validator:
+    return Validator(definition)
+
+
+@pytest.fixture
+def question() -> dict:
+    return {
+        "type": "question",
+        "severity": "general_guidance",
+        "subject": "How do I purge the cache?",
+        "description": "I would like to purge the cache of one file only.",
+        "email": "maria@example.com",
+        "language": "en",
+    }
+
+
+def _example_ids(definition) -> list[str]:
+    return [example.id for example in definition.examples]
+
+
+def test_every_example_in_the_definition_gives_its_problems(definition, validator) -> None:
+    assert len(definition.examples) >= 5
+    for example in definition.examples:
+        verdict = validator.validate(example.submission)
+
+        found = [(p.field, p.code) for p in verdict.problems]
+        expected = [(p.field, p.code) for p in example.problems]
+        assert sorted(found) == sorted(expected), example.id
+        assert verdict.valid is (not expected)
+
+
+def test_missing_subject_is_reported_in_english(definition, validator, question) -> None:
+    del question["subject"]
+
+    (problem,) = validator.validate(question).problems
+
+    assert (problem.field, problem.code) == ("subject", "required")
+    assert explain(definition, problem, "en") == "Enter a subject"
+
+
+def test_short_subject_is_reported_in_portuguese(definition, validator, question) -> None:
+    question["subject"] = "Oi"
+
+    (problem,) = validator.validate(question).problems
+
+    assert explain(definition, problem, "en") == "Enter a subject of at least 5 characters"
+    assert explain(definition, problem, "pt-BR") == "Informe um assunto com pelo menos 5 caracteres"
+
+
+def test_long_description_is_reported_with_its_limit(definition, validator, question) -> None:
+    question["description"] = "x" * 10001
+
+    (problem,) = validator.validate(question).problems
+
+    assert (problem.code, problem.params["max_length"]) == ("too_long", 10000)
+    assert explain(definition, problem, "en") == "Description must be 10000 characters or fewer"
+    assert explain(definition, problem, "pt-BR") == (
+        "O campo “Descrição” deve ter no máximo 10000 caracteres"
+    )
+
+
+def test_missing_severity_asks_to_select_one(definition, validator, question) -> None:
+    del question["severity"]
+
+    (problem,) = validator.validate(question).problems
+
+    assert explain(definition, problem, "en") == "Select a severity"
+    assert explain(definition, problem, "pt-BR") == "Selecione uma severidade"
+
+
+@pytest.mark.parametrize("value", ["", "     ", "\t\n", "\u00a0\u3000", None])
+def test_value_of_only_white_space_counts_as_missing(validator, question, value) -> None:
+    question["subject"] = value
+
+    (problem,) = validator.validate(question).problems
+
+    assert (problem.field, problem.code) == ("subject", "required")
+
+
+def test_values_are_trimmed_before_they_are_measured(validator, question) -> None:
+    question["subject"] = "   Hi    "
+
+    verdict = validator.validate(question)
+
+    assert [(p.field, p.code) for p in verdict.problems] == [("subject", "too_short")]
+    assert verdict.submission["subject"] == "Hi"
+
+
+def test_lengths_count_characters_not_bytes(validator, question) -> None:
+    question["subject"] = "🔥🔥🔥🔥🔥"
+
+    assert validator.validate(question).valid
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("email", "joao@", "bad_email"),
+        ("email", "joao @example.com", "bad_email"),
+        ("url", "www.example.com", "bad_url"),
+        ("url", "javascript:alert(1)", "bad_url"),
+        ("device_uuid", "123e4567-e89b-12d3-a456-42661417400", "bad_uuid"),
+        ("severity", "urgent", "not_a_choice"),
+        ("connection_type", "carrier pigeon", "not_a_choice"),
+        ("subject", 12345, "wrong_type"),
+        ("severity", ["general_guidance"], "wrong_type"),
+        ("colour", "blue", "unknown_field"),
+    ],
+)
+def test_a_bad_value_is_reported_on_its_field(validator, question, field, value, code) -> None:
+    question[field] = value
+
+    problems = validator.validate(question).problems
+
+    assert [(p.field, p.code) for p in problems] == [(field, code)]
+
+
+def test_one_problem_per_field_even_when_several_apply(validator, question) -> None:
+    question["email"] = 5
+
+    (problem,) = validator.validate(question).problems
+
+    assert problem.code == "wrong_type"
+
+
+def test_problem_requires_url_behaviours_and_steps(definition, validator, question) -> None:
+    question["type"] = "problem"
+
+    problems = validator.validate(question).problems
+
+    assert [p.field for p in problems] == [
+        "url",
+        "expected_behavior",
+        "actual_behavior",
+        "steps_to_reproduce",
+    ]
+    assert [explain(definition, p, "pt-BR") for p in problems][-1] == (
+        "Informe os passos para reproduzir o problema"
+    )
+
+
+def test_problems_come_in_the_order_of_the_form(validator) -> None:
+    problems = validator.validate({"zzz": "1", "email": "x", "subject": "a"}).problems
+
+    fields = [p.field for p in problems]
+    assert fields.index("subject") < fields.index("email") < fields.index("zzz")
+
+
+@pytest.mark.parametrize("submission", [[], "ticket", 42, None])
+def test_a_submission_that_is_not_an_object_is_refused(validator, submission) -> None:
+    with pytest.raises(NotAnObject, match="must be a JSON object"):
+        validator.validate(submission)
+
+
+def test_no_message_says_invalid_input(definition) -> None:
+    for field in definition.fields:
+        codes = ["required", "wrong_type"]
+        codes += ["too_short"] if field.min_length else []
+        codes += ["too_long"] if field.max_length else []
+        codes += ["not_a_choice"] if field.kind == "choice" else []
+        for code in codes:
+            for lang in definition.language_codes:
+                text = message(definition, field.id, code, lang)
+                assert "invalid" not in text.lower()
+                assert "{" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("asked", "given"),
+    [("pt-BR", "pt-BR"), ("pt", "pt-BR"), ("PT-br", "pt-BR"), ("fr", "en"), (None, "en")],
+)
+def test_language_of_the_messages_is_resolved(definition, asked, given) -> None:
+    assert resolve_language(definition, asked) == given
