@@ -142,6 +142,13 @@ BREAKAGES = [
         at="min_length: 20000",
     ),
     Breakage(
+        "field id reserved for the form's own use",
+        "  - id: browser\n",
+        "  - id: homepage\n",
+        "fields[9].id",
+        "reserved for the form's own use",
+    ),
+    Breakage(
         "two default languages",
         "    name: Português (Brasil)\n",
         "    name: Português (Brasil)\n    default: true\n",
@@ -259,3 +266,14 @@ def test_lines_of_parts_point_into_the_file(definition) -> None:
 
     assert lines[definition.line_of("severities") - 1].startswith("severities:")
     assert "id: general_guidance" in lines[definition.line_of("severities.0") - 1]
+
+
+def test_reserved_field_ids_include_every_input_the_form_adds() -> None:
+    from ticket_schema import protocol
+    from ticket_schema.definition import RESERVED_FIELD_IDS
+
+    # Meta inputs start with an underscore, which no field id can; the
+    # honeypot cannot, so the definition must keep its name free.
+    assert protocol.HONEYPOT_FIELD in RESERVED_FIELD_IDS
+    hidden = [name for name in protocol.META_FIELDS if name != protocol.HONEYPOT_FIELD]
+    assert all(name.startswith("_") for name in hidden)

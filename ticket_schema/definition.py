@@ -45,6 +45,10 @@ PROBLEM_CODES = (
 
 PLURAL_FORMS = ("one", "other")
 
+# Names the form already uses for inputs that are not ticket fields (see
+# ticket_schema.protocol); a field with one of them would be thrown away.
+RESERVED_FIELD_IDS = frozenset({"homepage"})
+
 
 # --------------------------------------------------------------------------
 # The data
@@ -511,6 +515,11 @@ class _Checker:
 
     def _check_field(self, item: dict, key_path: tuple, groups: set[str]) -> None:
         kind = item["kind"]
+        if item["id"] in RESERVED_FIELD_IDS:
+            self.add(
+                key_path + ("id",),
+                f"{item['id']!r} is reserved for the form's own use; choose another id",
+            )
         if item["group"] not in groups:
             self.add(
                 key_path + ("group",),
