@@ -50,7 +50,12 @@ def _breakages(field_id: str) -> list[tuple[Any, str]]:
     if field.kind == "choice":
         ways.append(("not-one-of-them", "not_a_choice"))
     if field.max_length:
-        ways.append(("x" * (field.max_length + 1), "too_long"))
+        # Too long, yet in the field's format, so that length is the only fault.
+        too_long = {
+            "url": "https://example.com/" + "x" * field.max_length,
+            "email": "x" * field.max_length + "@example.com",
+        }
+        ways.append((too_long.get(field.kind, "x" * (field.max_length + 1)), "too_long"))
     if field.min_length and field.min_length > 1:
         ways.append(("x" * (field.min_length - 1), "too_short"))
     bad_formats = {"email": "joao @example.com", "url": "www.example.com", "uuid": "1234-5678"}

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ticket_schema.definition import Definition, DefinitionError, load
+from ticket_schema.intake.commands import add_commands as add_intake_commands
 from ticket_schema.messages import problems_as_data, resolve_language
 from ticket_schema.submission_schema import submission_schema
 from ticket_schema.validator import NotAnObject, Validator
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ticket-schema",
-        description="One definition of a support ticket: its docs, form, schema and intake service.",
+        description="One definition of a support ticket: its docs, form, schema and intake.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -78,6 +79,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(handler=_validate)
 
+    build = commands.add_parser("build", help="build the bilingual documentation site")
+    build.add_argument(
+        "--site-dir",
+        type=Path,
+        default=Path("site"),
+        metavar="DIR",
+        help="where to write the site (default: site)",
+    )
+    build.set_defaults(handler=_build)
+
+    # `serve` and `tickets` (for support staff) belong to the intake service.
+    add_intake_commands(commands)
+
     return parser
 
 
@@ -94,7 +108,8 @@ def _definition_option(parser: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace) -> int:
     definition = load(args.definition)
     print(
-        f"{definition.path}: ok ({len(definition.languages)} languages, {len(definition.severities)} severities, "
+        f"{definition.path}: ok ({len(definition.languages)} languages, "
+        f"{len(definition.severities)} severities, "
         f"{len(definition.fields)} fields, {len(definition.statuses)} statuses)"
     )
     return EXIT_OK
@@ -112,7 +127,8 @@ def _validate(args: argparse.Namespace) -> int:
     lang = resolve_language(definition, args.lang)
     if args.lang and args.lang not in definition.language_codes:
         return _unusable(
-            f"unknown language {args.lang!r}; expected one of: {', '.join(definition.language_codes)}"
+            f"unknown language {args.lang!r}; "
+            f"expected one of: {', '.join(definition.language_codes)}"
         )
 
     submission, error = _read_json(args.file)
@@ -136,6 +152,18 @@ def _validate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"{problem['field']}: {problem['message']}")
     return EXIT_OK if verdict.valid else EXIT_REJECTED
+
+
+def _build(args: argparse.Namespace) -> int:
+    from ticket_schema.site import SiteBuildError, build_site
+
+    try:
+        build_site(args.site_dir)
+    except SiteBuildError as error:
+        print(f"ticket-schema: the site was not built: {error}", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"{args.site_dir}: site built")
+    return EXIT_OK
 
 
 def _accepted(definition: Definition, lang: str) -> str:

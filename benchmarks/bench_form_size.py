@@ -1,0 +1,170 @@
+"""What one embedded ticket form costs a host page: bytes, and requests to other origins.
+
+Prints, per language, the size of the form's HTML fragment, script and
+style sheet, raw and compressed with gzip (levels 9 and 6, as servers
+commonly use), against the goal of 8 KB and against two well-known
+alternatives. Then it loads the embed into a host page in Chromium (the
+host on one origin, the form on another) and counts the requests the page
+makes to any third origin, and the time until the form is on screen.
+
+    .venv/bin/python benchmarks/bench_form_size.py [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import tempfile
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ticket_schema.definition import load
+from ticket_schema.form import ASSET_DIR, FRAGMENT_NAME, SCRIPT_NAME, STYLE_NAME, site_files
+
+GOAL_KB = 8.0
+# Approximate gzip sizes of two common ways to put a support form on a page,
+# for comparison; they are not measured here.
+ALTERNATIVES_KB = {"react-jsonschema-form + React": 205.0, "Zendesk web widget": 475.0}
+
+HOST_PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>Host</title></head>
+<body><h1>Host</h1><div id="support"></div>
+<script src="{origin}/{asset_dir}/{script}" data-target="#support" data-lang="{lang}"></script>
+</body></html>
+"""
+
+
+def kb(size: int) -> str:
+    return f"{size / 1024:6.2f} KB"
+
+
+def sizes(files: dict[str, str | bytes], lang: str) -> list[tuple[str, bytes]]:
+    """The three files an embedded form loads, as bytes."""
+    names = [f"{ASSET_DIR}/{lang}/{FRAGMENT_NAME}", f"{ASSET_DIR}/{SCRIPT_NAME}"]
+    names.append(f"{ASSET_DIR}/{STYLE_NAME}")
+    return [
+        (name, content if isinstance(content, bytes) else content.encode("utf-8"))
+        for name in names
+        for content in [files[name]]
+    ]
+
+
+def print_sizes(files: dict[str, str | bytes], lang: str) -> int:
+    print(f"\n{lang}: {'file':<36} {'raw':>10} {'gzip -9':>10} {'gzip -6':>10}")
+    totals = [0, 0, 0]
+    for name, data in sizes(files, lang):
+        row = [len(data), len(gzip.compress(data, 9)), len(gzip.compress(data, 6))]
+        totals = [a + b for a, b in zip(totals, row, strict=True)]
+        print(f"    {name:<36} {kb(row[0]):>10} {kb(row[1]):>10} {kb(row[2]):>10}")
+    print(f"    {'total':<36} {kb(totals[0]):>10} {kb(totals[1]):>10} {kb(totals[2]):>10}")
+    return totals[1]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def end_headers(self) -> None:
+        # The host page is on another origin and fetches the fragment.
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+
+def serve(root: Path) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def measure_in_browser(root: Path, lang: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("TICKET_SCHEMA_CHROMIUM") or shutil.which("chromium")
+    if not chromium:
+        print("\nChromium was not found; set TICKET_SCHEMA_CHROMIUM (or pass --no-browser)")
+        return
+
+    server = serve(root)
+    port = server.server_address[1]
+    form_origin = f"http://127.0.0.1:{port}"
+    host_origin = f"http://localhost:{port}"
+    (root / "host.html").write_text(
+        HOST_PAGE.format(lang=lang, origin=form_origin, asset_dir=ASSET_DIR, script=SCRIPT_NAME),
+        encoding="utf-8",
+    )
+    requests: list[str] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium,
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+            )
+            page = browser.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            start = time.perf_counter()
+            page.goto(f"{host_origin}/host.html")
+            page.wait_for_selector("#support >> [data-ticket-form] button")
+            shown = time.perf_counter() - start
+            page.wait_for_load_state("networkidle")
+            browser.close()
+    finally:
+        server.shutdown()
+
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    own = [u for u in requests if origin(u) == form_origin]
+    host = [u for u in requests if origin(u) == host_origin]
+    other = [u for u in requests if origin(u) not in (form_origin, host_origin)]
+    print(f"\nembed in Chromium ({lang}), host page on {host_origin}, form on {form_origin}:")
+    print(f"    requests to the host's origin:     {len(host)}")
+    print(f"    requests to the form's origin:     {len(own)} ({', '.join(_paths(own))})")
+    print(f"    requests to any other origin:      {len(other)} (goal: 0)")
+    for url in other:
+        print(f"        {url}")
+    print(f"    form on screen after:              {shown * 1000:.0f} ms (loopback, warm disk)")
+
+
+def _paths(urls: list[str]) -> list[str]:
+    return [urlsplit(url).path for url in urls]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-browser", action="store_true", help="print the sizes only")
+    args = parser.parse_args()
+
+    definition = load()
+    files = site_files(definition)
+
+    print("What one embedded form costs a host page (HTML fragment + script + style sheet)")
+    worst = max(print_sizes(files, lang) for lang in definition.language_codes)
+
+    verdict = "within" if worst / 1024 <= GOAL_KB else "over"
+    print(f"\nlargest total, gzip -9: {kb(worst).strip()}: {verdict} the {GOAL_KB:.0f} KB goal")
+    for name, size in ALTERNATIVES_KB.items():
+        print(f"    {name}: about {size:.0f} KB gzip, {size * 1024 / worst:.0f} times as much")
+
+    if args.no_browser:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for relative, content in files.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        measure_in_browser(root, definition.default_language)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The intake service: accepts, validates and keeps tickets, and serves the site beside them."""

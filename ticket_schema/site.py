@@ -1,0 +1,74 @@
+"""Build the bilingual documentation site through MkDocs's Python API.
+
+The command line (`ticket-schema build`), the intake service and the tests
+all build the site the same way, through this one function, so that none of
+them needs to know how MkDocs is driven.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("ticket_schema.site")
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = ROOT / "mkdocs.yml"
+
+
+class SiteBuildError(Exception):
+    """The site could not be built; the message says why.
+
+    For a broken definition the message lists every problem as
+    `file:line:column: key.path: message`, as `ticket-schema check` does.
+    """
+
+
+def build_site(site_dir: Path, *, config_file: Path = CONFIG_FILE, strict: bool = True) -> None:
+    """Build the site described by `config_file` into `site_dir`.
+
+    With `strict`, any MkDocs warning fails the build, as `mkdocs build --strict` does.
+    Raises SiteBuildError when the build fails.
+    """
+    build_site_with(site_dir, config_file=config_file, strict=strict)
+
+
+def build_site_with(
+    site_dir: Path,
+    *,
+    config_file: Path = CONFIG_FILE,
+    strict: bool = True,
+    **overrides: Any,
+) -> None:
+    """Build the site with some `mkdocs.yml` settings replaced (for example `docs_dir`).
+
+    The benchmark uses it to build the same site from another folder of
+    pages without writing a second configuration file.
+    """
+    # MkDocs is imported here so that importing this module (which the intake
+    # service does) costs nothing until a site is actually built.
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    site_dir = Path(site_dir)
+    try:
+        config = load_config(
+            config_file=str(config_file), site_dir=str(site_dir), strict=strict, **overrides
+        )
+    except (Abort, ConfigurationError) as error:
+        raise SiteBuildError(f"{config_file}: {error}") from error
+    log.info("building the site from %s into %s", config_file, site_dir)
+
+    # The same start and end events as `mkdocs build`, for plugins that use them.
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    except Abort as error:
+        # MkDocs logs the cause and raises a bare "Aborted"; keep the cause
+        # (a plugin's message, such as every problem of a broken definition).
+        cause = error.__context__
+        raise SiteBuildError(str(cause) if cause is not None else str(error)) from error
+    finally:
+        config.plugins.on_shutdown()
