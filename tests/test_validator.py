@@ -182,3 +182,13 @@ def test_no_message_says_invalid_input(definition) -> None:
 )
 def test_language_of_the_messages_is_resolved(definition, asked, given) -> None:
     assert resolve_language(definition, asked) == given
+
+
+def test_line_breaks_of_a_plain_form_post_count_once(validator, question) -> None:
+    question["subject"] = "Cache\r\nissue"
+    question["description"] = "a\r\n" * 10
+
+    verdict = validator.validate(question)
+
+    assert verdict.submission["subject"] == "Cache\nissue"
+    assert [(p.field, p.code) for p in verdict.problems] == [("description", "too_short")]

@@ -57,6 +57,8 @@ PRIORITY = (
 
 FORMAT_CODES = {"email": "bad_email", "url": "bad_url", "uuid": "bad_uuid"}
 
+_LINE_BREAK = re.compile(r"\r\n?")
+
 
 class NotAnObject(ValueError):
     """The submission is not a JSON object at all, so no field can be judged."""
@@ -165,11 +167,15 @@ class Validator:
 
 
 def normalize(submission: Mapping[str, Any]) -> dict[str, Any]:
-    """Trim text values; a value that is empty, only white space or null is dropped."""
+    """Trim text values; a value that is empty, only white space or null is dropped.
+
+    Line breaks become "\n": a plain HTML form sends "\r\n", a script "\n",
+    and the same text must measure and store the same either way.
+    """
     result: dict[str, Any] = {}
     for key, value in submission.items():
         if isinstance(value, str):
-            value = value.strip(WHITESPACE)
+            value = _LINE_BREAK.sub("\n", value).strip(WHITESPACE)
             if not value:
                 continue
         elif value is None:

@@ -34,7 +34,10 @@
 
   // ---- The rules: pure functions of a submission and the generated data.
 
-  const trim = (value, space) => {
+  // Line breaks become "\n" first: a plain form post sends "\r\n", and both
+  // sides must count the same characters.
+  const trim = (raw, space) => {
+    const value = raw.replace(/\r\n?/g, "\n");
     let start = 0;
     let end = value.length;
     while (start < end && space.includes(value[start])) start++;
