@@ -119,6 +119,7 @@
       var message = event.data;
       if (message && message.type === SETUP && message.data) {
         settings = message.data.config;
+        pipeline = null;
       } else if (message && message.type === QUERY && typeof message.data === "string") {
         event = new MessageEvent("message", {
           data: { type: QUERY, data: stemQuery(message.data) },
