@@ -1,11 +1,15 @@
 """What one embedded ticket form costs a host page: bytes, and requests to other origins.
 
 Prints, per language, the size of the form's HTML fragment, script and
-style sheet, raw and compressed with gzip (levels 9 and 6, as servers
-commonly use), against the goal of 8 KB and against two well-known
-alternatives. Then it loads the embed into a host page in Chromium (the
-host on one origin, the form on another) and counts the requests the page
-makes to any third origin, and the time until the form is on screen.
+style sheet exactly as the built site serves them (the script and style
+sheet minified by `site_files`), raw and compressed with gzip (levels 9
+and 6, as servers commonly use), against the goal of 8 KB and against two
+well-known alternatives; then the readable sources, for comparison.
+The gzip figures hold for a server that compresses its answers (a proxy in
+front of the intake service); without one, a page downloads the raw sizes.
+Then it loads the embed into a host page in Chromium (the host on one
+origin, the form on another) and counts the requests the page makes to any
+third origin, and the time until the form is on screen.
 
     .venv/bin/python benchmarks/bench_form_size.py [--no-browser]
 """
@@ -25,7 +29,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ticket_schema.definition import load
-from ticket_schema.form import ASSET_DIR, FRAGMENT_NAME, SCRIPT_NAME, STYLE_NAME, site_files
+from ticket_schema.form import (
+    ASSET_DIR,
+    FRAGMENT_NAME,
+    SCRIPT_NAME,
+    STYLE_NAME,
+    site_files,
+    static_file,
+)
 
 GOAL_KB = 8.0
 # Approximate gzip sizes of two common ways to put a support form on a page,
@@ -64,6 +75,20 @@ def print_sizes(files: dict[str, str | bytes], lang: str) -> int:
         print(f"    {name:<36} {kb(row[0]):>10} {kb(row[1]):>10} {kb(row[2]):>10}")
     print(f"    {'total':<36} {kb(totals[0]):>10} {kb(totals[1]):>10} {kb(totals[2]):>10}")
     return totals[1]
+
+
+def print_sources(files: dict[str, str | bytes]) -> None:
+    """The readable script and style sheet beside the minified copies the site serves."""
+    print("\nsources in ticket_schema/static/ (not served), gzip -9:")
+    for name in (SCRIPT_NAME, STYLE_NAME):
+        source = static_file(name).encode("utf-8")
+        served = files[f"{ASSET_DIR}/{name}"]
+        served = served if isinstance(served, bytes) else served.encode("utf-8")
+        before, after = len(gzip.compress(source, 9)), len(gzip.compress(served, 9))
+        print(
+            f"    {name:<20} {kb(before)} as written, {kb(after)} served "
+            f"({(before - after) / 1024:.2f} KB less)"
+        )
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -151,6 +176,7 @@ def main() -> None:
     print(f"\nlargest total, gzip -9: {kb(worst).strip()}: {verdict} the {GOAL_KB:.0f} KB goal")
     for name, size in ALTERNATIVES_KB.items():
         print(f"    {name}: about {size:.0f} KB gzip, {size * 1024 / worst:.0f} times as much")
+    print_sources(files)
 
     if args.no_browser:
         return

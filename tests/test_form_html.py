@@ -17,9 +17,10 @@ from ticket_schema.form import (
     render_page_block,
     render_standalone_page,
     site_files,
+    static_file,
 )
 from ticket_schema.messages import explain, message
-from ticket_schema.submission_schema import WHITESPACE, submission_schema, version_of
+from ticket_schema.submission_schema import NOT_BLANK, WHITESPACE, submission_schema, version_of
 from ticket_schema.validator import PRIORITY, Validator
 
 LANGUAGES = ["en", "pt-BR"]
@@ -404,8 +405,10 @@ def test_the_browser_rules_are_the_rules_of_the_submission_schema(definition) ->
     assert [f["id"] for f in rules["fields"]] == list(schema["properties"])
     for field in rules["fields"]:
         spec = schema["properties"][field["id"]]
-        for key in ("enum", "minLength", "maxLength", "pattern"):
+        for key in ("enum", "minLength", "maxLength"):
             assert field.get(key) == spec.get(key), (field["id"], key)
+        if spec.get("pattern") != NOT_BLANK:
+            assert field.get("pattern") == spec.get("pattern"), field["id"]
         assert field.get("required", False) == (field["id"] in schema["required"])
     assert rules["rules"] == [
         {"when": "type", "equals": "problem", "require": clause["then"]["required"]}
@@ -429,11 +432,33 @@ def test_the_browser_has_the_validators_messages_in_the_page_language(definition
     )
 
 
-def test_every_problem_the_validator_can_raise_has_a_message_in_the_browser(definition) -> None:
+def test_the_browser_is_not_sent_the_not_blank_pattern_that_trimming_makes_moot(
+    definition,
+) -> None:
+    schema = submission_schema(definition)
+    blank_checked = [name for name, spec in schema["properties"].items() if "pattern" in spec]
+
     rules = browser_rules(definition, "en")
 
+    assert NOT_BLANK not in [field.get("pattern") for field in rules["fields"]]
+    # The formats stay: e-mail, address and UUID.
+    with_pattern = {
+        field["id"]: field["patternCode"] for field in rules["fields"] if "pattern" in field
+    }
+    assert with_pattern == {"url": "bad_url", "device_uuid": "bad_uuid", "email": "bad_email"}
+    assert len(blank_checked) > len(with_pattern)
+
+
+def test_every_problem_the_validator_can_raise_has_a_message_in_the_browser(definition) -> None:
+    rules = browser_rules(definition, "en")
+    requirable = {
+        *submission_schema(definition)["required"],
+        *(name for rule in rules["rules"] for name in rule["require"]),
+    }
+
     for field in rules["fields"]:
-        codes = {"required", "wrong_type"}
+        codes = {"wrong_type"}
+        codes |= {"required"} if field["id"] in requirable else set()
         codes |= {"not_a_choice"} if "enum" in field else set()
         codes |= {"too_short"} if "minLength" in field else set()
         codes |= {"too_long"} if "maxLength" in field else set()
@@ -464,6 +489,17 @@ def test_the_site_gets_a_page_and_a_fragment_per_language_and_the_assets(definit
         assert files[f"ticket-form/{lang}/fragment.html"] == render_form(definition, lang)
     assert "window.TicketForm" in files["ticket-form/ticket-form.js"]
     assert ".tsf" in files["ticket-form/ticket-form.css"]
+
+
+@pytest.mark.parametrize("name", ["ticket-form.js", "ticket-form.css"])
+def test_the_site_serves_the_script_and_style_sheet_minified(definition, name) -> None:
+    source = static_file(name)
+
+    served = site_files(definition)[f"ticket-form/{name}"]
+
+    assert "/*" in source and "/*" not in served
+    assert served.count("\n") < 20 < source.count("\n")
+    assert len(served) < 0.8 * len(source)
 
 
 def test_the_schema_is_published_at_an_address_that_carries_its_version(definition) -> None:

@@ -19,12 +19,14 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import rcssmin
+import rjsmin
 from markupsafe import Markup
 
 from ticket_schema import protocol
 from ticket_schema.definition import Definition, Field, Plural, Text, plural_form
 from ticket_schema.messages import explain, message, resolve_language
-from ticket_schema.submission_schema import WHITESPACE, submission_schema, version_of
+from ticket_schema.submission_schema import NOT_BLANK, WHITESPACE, submission_schema, version_of
 from ticket_schema.validator import FORMAT_CODES, PRIORITY, Problem
 
 log = logging.getLogger("ticket_schema.form")
@@ -219,8 +221,8 @@ def render_page_block(definition: Definition, lang: str, *, asset_base: str) -> 
 def browser_rules(definition: Definition, lang: str) -> dict[str, Any]:
     """The data `ticket-form.js` validates with, derived from the submission schema.
 
-    Per field: its kind, whether it is always required, and the schema's
-    length limits, pattern and choices, with every message it can need
+    Per field: whether it is always required, and the schema's length
+    limits, format pattern and choices, with every message it can need
     already worded in `lang`. Then the conditional rules, the characters
     that count as white space, and the order that picks one problem per
     field: the same inputs the validator works from.
@@ -228,6 +230,8 @@ def browser_rules(definition: Definition, lang: str) -> dict[str, Any]:
     lang = resolve_language(definition, lang)
     schema = submission_schema(definition)
     always = set(schema.get("required", ()))
+    rules = [_rule_from(clause) for clause in schema.get("allOf", ())]
+    sometimes = {field_id for rule in rules for field_id in rule["require"]}
 
     fields = []
     for field_id, spec in schema["properties"].items():
@@ -240,15 +244,19 @@ def browser_rules(definition: Definition, lang: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": field_id}
         if field_id in always:
             entry["required"] = True
-        for key in ("enum", "minLength", "maxLength", "pattern"):
+        for key in ("enum", "minLength", "maxLength"):
             if key in spec:
                 entry[key] = spec[key]
-        if "pattern" in spec:
-            # The only pattern of plain text is "not blank", which trimming
-            # has already turned into a missing value.
+        # A trimmed value is either empty, and dropped, or starts with a
+        # character that is not white space: "not blank" cannot fail on it,
+        # in the validator or in the browser, so the form does not carry it.
+        if spec.get("pattern", NOT_BLANK) != NOT_BLANK:
+            entry["pattern"] = spec["pattern"]
             entry["patternCode"] = FORMAT_CODES.get(kind, "required")
+        requirable = field_id in always or field_id in sometimes
         entry["messages"] = {
-            code: message(definition, field_id, code, lang) for code in _codes_of(entry)
+            code: message(definition, field_id, code, lang)
+            for code in _codes_of(entry, requirable=requirable)
         }
         fields.append(entry)
 
@@ -258,7 +266,7 @@ def browser_rules(definition: Definition, lang: str) -> dict[str, Any]:
         "idPrefix": ID_PREFIX,
         "closed": schema.get("additionalProperties") is False,
         "fields": fields,
-        "rules": [_rule_from(clause) for clause in schema.get("allOf", ())],
+        "rules": rules,
         "priority": list(PRIORITY),
         "whitespace": WHITESPACE,
         # The message for an unknown field, with "{field}" left for the script.
@@ -292,13 +300,13 @@ def browser_rules(definition: Definition, lang: str) -> dict[str, Any]:
 def site_files(definition: Definition) -> dict[str, str | bytes]:
     """Every file the form needs in the built site, by path from the site root.
 
-    The script and style sheet, per language the standalone page (for an
-    `<iframe>`) and the bare fragment (for the embed script), and the
-    submission schema at an address that carries its version.
+    The script and style sheet, minified, per language the standalone page
+    (for an `<iframe>`) and the bare fragment (for the embed script), and
+    the submission schema at an address that carries its version.
     """
     files: dict[str, str | bytes] = {
-        f"{ASSET_DIR}/{SCRIPT_NAME}": static_file(SCRIPT_NAME),
-        f"{ASSET_DIR}/{STYLE_NAME}": static_file(STYLE_NAME),
+        f"{ASSET_DIR}/{SCRIPT_NAME}": minified_file(SCRIPT_NAME),
+        f"{ASSET_DIR}/{STYLE_NAME}": minified_file(STYLE_NAME),
     }
     for lang in definition.language_codes:
         # The pages sit one folder below the assets; a relative link keeps
@@ -327,6 +335,20 @@ def schema_path(definition: Definition) -> str:
 def static_file(name: str) -> str:
     """The text of one of the form's static files (`ticket-form.js`, `ticket-form.css`)."""
     return resources.files("ticket_schema").joinpath("static", name).read_text("utf-8")
+
+
+def minified_file(name: str) -> str:
+    """A static file as the site serves it: without comments and spare white space.
+
+    Every host page that embeds the form downloads these; the readable
+    files in `ticket_schema/static/` stay the source.
+    """
+    text = static_file(name)
+    if name.endswith(".js"):
+        return rjsmin.jsmin(text) + "\n"
+    if name.endswith(".css"):
+        return rcssmin.cssmin(text) + "\n"
+    raise ValueError(f"no minifier for {name!r}")
 
 
 # --------------------------------------------------------------------------
@@ -421,9 +443,14 @@ def _widget_of(field: Field) -> tuple[str, str]:
     return "input", {"email": "email", "url": "url"}.get(field.kind, "text")
 
 
-def _codes_of(entry: Mapping[str, Any]) -> list[str]:
-    """The problem codes a field can raise, given what the schema checks on it."""
-    codes = ["required", "wrong_type"]
+def _codes_of(entry: Mapping[str, Any], *, requirable: bool) -> list[str]:
+    """The problem codes a field can raise, given what the schema checks on it.
+
+    A field that nothing can make required is never `required`: left blank,
+    it is simply missing.
+    """
+    codes = ["required"] if requirable else []
+    codes.append("wrong_type")
     if "enum" in entry:
         codes.append("not_a_choice")
     if "patternCode" in entry and entry["patternCode"] not in codes:

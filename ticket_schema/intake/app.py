@@ -19,13 +19,14 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
@@ -68,6 +69,10 @@ CORS_REQUEST_HEADERS = (
     "Accept-Language",
 )
 CORS_MAX_AGE = 600
+
+# Files of the site that pages of other (allowed) sites read with fetch():
+# the form's fragment, script and style sheet, and the published schema.
+SHARED_PATHS = ("/ticket-form/", "/schemas/")
 
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,200}$")
 _PRIVATE_PATH = re.compile(r"^(/tickets/(?:status|received)/)[^/]+")
@@ -136,7 +141,10 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: intake.http_error},
-        middleware=[Middleware(_RequestLog)],
+        middleware=[
+            Middleware(_RequestLog),
+            Middleware(_SharedFiles, allowed=intake._origin_allowed),
+        ],
     )
 
 
@@ -530,6 +538,48 @@ def _filled(value: Any) -> bool:
 
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+# ---- the form's files, for the sites that embed it
+
+
+class _SharedFiles:
+    """Lets the allowed origins read the form's files and the schema across origins.
+
+    The embed script on another site fetches the form's fragment from this
+    service, which the browser hands over only with an
+    `Access-Control-Allow-Origin` naming that site. GET and HEAD under
+    `SHARED_PATHS` get it for the origins that may post tickets, and for no
+    other; every answer there varies by `Origin`, so a cache never gives one
+    site's answer to another.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed: Callable[[Request, str], bool]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not scope["path"].startswith(SHARED_PATHS)
+        ):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        origin = request.headers.get("origin")
+        if origin is not None and not self.allowed(request, origin):
+            origin = None
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.add_vary_header("Origin")
+                if origin is not None:
+                    headers["Access-Control-Allow-Origin"] = origin
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
 
 
 # ---- logging
