@@ -5,11 +5,11 @@ style sheet exactly as the built site serves them (the script and style
 sheet minified by `site_files`), raw and compressed with gzip (levels 9
 and 6, as servers commonly use), against the goal of 8 KB and against two
 well-known alternatives; then the readable sources, for comparison.
-The gzip figures hold for a server that compresses its answers (a proxy in
-front of the intake service); without one, a page downloads the raw sizes.
-Then it loads the embed into a host page in Chromium (the host on one
-origin, the form on another) and counts the requests the page makes to any
-third origin, and the time until the form is on screen.
+Then it loads the embed into a host page in Chromium, the host on one
+origin and the form's files served by the real intake service on another,
+and prints the bytes the browser downloaded for each file (the service
+gzips them), the requests the page makes to any third origin, and the time
+until the form is on screen.
 
     .venv/bin/python benchmarks/bench_form_size.py [--no-browser]
 """
@@ -20,6 +20,7 @@ import argparse
 import gzip
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -95,16 +96,50 @@ class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def end_headers(self) -> None:
-        # The host page is on another origin and fetches the fragment.
-        self.send_header("Access-Control-Allow-Origin", "*")
-        super().end_headers()
 
-
-def serve(root: Path) -> ThreadingHTTPServer:
+def serve_host(root: Path) -> ThreadingHTTPServer:
+    """The host page's own site: a plain static server on a port of its own."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+class _Service:
+    """The real intake service, serving the form's files, in a thread."""
+
+    def __init__(self, site_dir: Path, database: Path, allowed_origin: str) -> None:
+        import uvicorn
+
+        from ticket_schema.intake.app import create_app
+        from ticket_schema.intake.server import uvicorn_options
+        from ticket_schema.intake.settings import Settings
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        settings = Settings(
+            port=port,
+            database=database,
+            site_dir=site_dir,
+            build="never",
+            allowed_origins=(allowed_origin,),
+        )
+        self.origin = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(create_app(settings), **uvicorn_options(settings))
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> _Service:
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the intake service did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
 
 
 def measure_in_browser(root: Path, lang: str) -> None:
@@ -115,50 +150,60 @@ def measure_in_browser(root: Path, lang: str) -> None:
         print("\nChromium was not found; set TICKET_SCHEMA_CHROMIUM (or pass --no-browser)")
         return
 
-    server = serve(root)
-    port = server.server_address[1]
-    form_origin = f"http://127.0.0.1:{port}"
-    host_origin = f"http://localhost:{port}"
-    (root / "host.html").write_text(
-        HOST_PAGE.format(lang=lang, origin=form_origin, asset_dir=ASSET_DIR, script=SCRIPT_NAME),
-        encoding="utf-8",
-    )
-    requests: list[str] = []
+    host_dir = root / "host"
+    host_dir.mkdir()
+    host = serve_host(host_dir)
+    host_origin = f"http://localhost:{host.server_address[1]}"
+    responses = []
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        with _Service(root / "site", root / "tickets.sqlite3", host_origin) as service:
+            (host_dir / "host.html").write_text(
+                HOST_PAGE.format(
+                    lang=lang, origin=service.origin, asset_dir=ASSET_DIR, script=SCRIPT_NAME
+                ),
+                encoding="utf-8",
             )
-            page = browser.new_page()
-            page.on("request", lambda request: requests.append(request.url))
-            start = time.perf_counter()
-            page.goto(f"{host_origin}/host.html")
-            page.wait_for_selector("#support >> [data-ticket-form] button")
-            shown = time.perf_counter() - start
-            page.wait_for_load_state("networkidle")
-            browser.close()
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=chromium,
+                    args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+                )
+                page = browser.new_page()
+                page.on("response", lambda response: responses.append(response))
+                start = time.perf_counter()
+                page.goto(f"{host_origin}/host.html")
+                page.wait_for_selector("#support >> [data-ticket-form] button")
+                shown = time.perf_counter() - start
+                page.wait_for_load_state("networkidle")
+                # Read while the browser is open: the sizes come from it.
+                rows = [
+                    (r.url, r.request.sizes()["responseBodySize"], r.headers) for r in responses
+                ]
+                browser.close()
     finally:
-        server.shutdown()
+        host.shutdown()
 
     def origin(url: str) -> str:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}"
 
-    own = [u for u in requests if origin(u) == form_origin]
-    host = [u for u in requests if origin(u) == host_origin]
-    other = [u for u in requests if origin(u) not in (form_origin, host_origin)]
-    print(f"\nembed in Chromium ({lang}), host page on {host_origin}, form on {form_origin}:")
-    print(f"    requests to the host's origin:     {len(host)}")
-    print(f"    requests to the form's origin:     {len(own)} ({', '.join(_paths(own))})")
+    own = [row for row in rows if origin(row[0]) == service.origin]
+    host_rows = [row for row in rows if origin(row[0]) == host_origin]
+    other = [row for row in rows if origin(row[0]) not in (service.origin, host_origin)]
+    print(
+        f"\nembed in Chromium ({lang}): host page on {host_origin}, "
+        f"form from the intake service on {service.origin}"
+    )
+    print(f"    requests to the host's origin:     {len(host_rows)}")
+    print(f"    requests to the form's origin:     {len(own)}")
+    for url, size, headers in own:
+        encoding = headers.get("content-encoding", "none")
+        print(f"        {urlsplit(url).path:<34} {kb(size)} downloaded ({encoding})")
+    print(f"        {'total':<34} {kb(sum(row[1] for row in own))} downloaded")
     print(f"    requests to any other origin:      {len(other)} (goal: 0)")
-    for url in other:
+    for url, _, _ in other:
         print(f"        {url}")
     print(f"    form on screen after:              {shown * 1000:.0f} ms (loopback, warm disk)")
-
-
-def _paths(urls: list[str]) -> list[str]:
-    return [urlsplit(url).path for url in urls]
 
 
 def main() -> None:
@@ -183,7 +228,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for relative, content in files.items():
-            target = root / relative
+            target = root / "site" / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 target.write_bytes(content)

@@ -218,3 +218,38 @@ def test_the_rest_of_the_site_is_not_shared_with_other_origins(client, hosts) ->
 
     assert answer.status_code == 200
     assert "access-control-allow-origin" not in answer.headers
+
+
+# ---- what a host page downloads
+
+
+FORM_FILES = ("ticket-form.js", "pt-BR/fragment.html", "ticket-form.css")
+
+
+@pytest.mark.parametrize("path", [f"ticket-form/{name}" for name in FORM_FILES])
+def test_the_forms_files_travel_gzipped_to_a_browser_that_accepts_it(
+    client, built_site, path
+) -> None:
+    on_disk = (built_site / path).read_bytes()
+
+    zipped = client.get("/" + path, headers={"Accept-Encoding": "gzip"})
+    plain = client.get("/" + path, headers={"Accept-Encoding": "identity"})
+
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == on_disk
+    assert zipped.num_bytes_downloaded < len(on_disk) / 2
+    assert "Accept-Encoding" in zipped.headers["vary"]
+    assert "content-encoding" not in plain.headers
+    assert plain.content == on_disk
+
+
+def test_answers_about_tickets_are_never_compressed(client, definition) -> None:
+    ticket = valid_ticket(definition, "en", subject="An answer that is not compressed")
+
+    answer = client.post("/api/tickets", json=ticket, headers={"Accept-Encoding": "gzip"})
+    page = client.get(answer.json()["status_url"], headers={"Accept-Encoding": "gzip"})
+
+    assert answer.status_code == 201
+    assert page.status_code == 200
+    assert "content-encoding" not in answer.headers
+    assert "content-encoding" not in page.headers

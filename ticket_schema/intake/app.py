@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -73,6 +74,9 @@ CORS_MAX_AGE = 600
 # Files of the site that pages of other (allowed) sites read with fetch():
 # the form's fragment, script and style sheet, and the published schema.
 SHARED_PATHS = ("/ticket-form/", "/schemas/")
+
+# Smaller files gain less from gzip than its header and the extra work cost.
+STATIC_GZIP_MINIMUM = 1024
 
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,200}$")
 _PRIVATE_PATH = re.compile(r"^(/tickets/(?:status|received)/)[^/]+")
@@ -122,12 +126,13 @@ def create_app(
         Route("/tickets/status/{token}", intake.status_page, methods=["GET"], name="status"),
         Mount(
             "/tickets/assets",
-            StaticFiles(packages=[("ticket_schema.intake", "static")]),
+            _compressed(StaticFiles(packages=[("ticket_schema.intake", "static")])),
             name="intake_assets",
         ),
     ]
     if settings.site_dir.is_dir():
-        routes.append(Mount("/", StaticFiles(directory=settings.site_dir, html=True), name="site"))
+        site = StaticFiles(directory=settings.site_dir, html=True)
+        routes.append(Mount("/", _compressed(site), name="site"))
     else:
         log.warning("no site at %s: serving the API and the ticket pages only", settings.site_dir)
 
@@ -146,6 +151,15 @@ def create_app(
             Middleware(_SharedFiles, allowed=intake._origin_allowed),
         ],
     )
+
+
+def _compressed(files: StaticFiles) -> ASGIApp:
+    """Files of the site, gzipped for clients that accept it.
+
+    Only files: the answers about tickets are short, and a compressed answer
+    that mixes a secret with what a client sent can leak the secret.
+    """
+    return GZipMiddleware(files, minimum_size=STATIC_GZIP_MINIMUM)
 
 
 class _Intake:
