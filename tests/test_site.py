@@ -118,6 +118,19 @@ def test_every_page_has_absolute_hreflang_links_to_itself_and_its_twin(
 
 
 @pytest.mark.parametrize(("name", "lang"), EVERY_PAGE)
+def test_every_page_title_names_the_page_and_the_site_once(built_site, name, lang):
+    page = read_page(built_site, address(name, lang))
+    title = page.find("title").text
+    heading = page.find("h1").text
+    site_name = "Support" if lang == "en" else "Suporte"
+
+    if name == "home":
+        assert title == site_name
+    else:
+        assert title == f"{heading} - {site_name}"
+
+
+@pytest.mark.parametrize(("name", "lang"), EVERY_PAGE)
 def test_the_edit_button_opens_the_page_own_source_file(built_site, mkdocs_config, name, lang):
     page = read_page(built_site, address(name, lang))
     edit = page.find("a", rel="edit")
@@ -539,6 +552,29 @@ def test_a_marker_on_a_page_in_a_language_the_definition_lacks_stops_the_build(t
     assert "help.es.md" in message
     assert "<!-- ticket:severities -->" in message
     assert "'es'" in message
+
+
+def test_a_build_that_fails_half_way_leaves_the_previous_site_as_it_was(tmp_path):
+    pages = {
+        "index.md": "# Home\n",
+        "index.es.md": "# Inicio\n",
+        "help.md": "# Help\n",
+        "help.es.md": "# Ayuda\n",
+    }
+    config_file = small_site(tmp_path, pages, ["en", "es"])
+    site_dir = tmp_path / "site"
+    build_site(site_dir, config_file=config_file)
+    before = sorted(path.relative_to(site_dir) for path in site_dir.rglob("*"))
+
+    # The English pages build; the Spanish one then stops the build.
+    (tmp_path / "docs" / "help.md").write_text("# Help, edited\n", encoding="utf-8")
+    (tmp_path / "docs" / "help.es.md").write_text("# Ayuda\n\n<!-- ticket:severities -->\n")
+    with pytest.raises(SiteBuildError):
+        build_site(site_dir, config_file=config_file)
+
+    assert sorted(path.relative_to(site_dir) for path in site_dir.rglob("*")) == before
+    assert "Help, edited" not in (site_dir / "help" / "index.html").read_text(encoding="utf-8")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["docs", "mkdocs.yml", "site"]
 
 
 def test_two_pages_asking_for_one_address_stop_the_build(tmp_path):

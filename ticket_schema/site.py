@@ -8,6 +8,8 @@ them needs to know how MkDocs is driven.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,20 +48,39 @@ def build_site_with(
     The benchmark uses it to build the same site from another folder of
     pages without writing a second configuration file.
     """
+    # MkDocs writes page by page, language by language. Building into a
+    # folder beside the target and swapping it in at the end means that a
+    # build stopped half-way (a bad marker on a Portuguese page, say) never
+    # leaves a half-written site where `ticket-schema serve` would serve it.
+    site_dir = Path(site_dir)
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}.building-", dir=site_dir.parent))
+    # mkdtemp makes a private folder; a site is read by whoever serves it.
+    staging.chmod(0o755)
+    try:
+        _build_into(staging, config_file, strict, overrides)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap_in(staging, site_dir)
+    log.info("built the site from %s into %s", config_file, site_dir)
+
+
+def _build_into(
+    site_dir: Path, config_file: Path, strict: bool, overrides: dict[str, Any]
+) -> None:
     # MkDocs is imported here so that importing this module (which the intake
     # service does) costs nothing until a site is actually built.
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    site_dir = Path(site_dir)
     try:
         config = load_config(
             config_file=str(config_file), site_dir=str(site_dir), strict=strict, **overrides
         )
     except (Abort, ConfigurationError) as error:
         raise SiteBuildError(f"{config_file}: {error}") from error
-    log.info("building the site from %s into %s", config_file, site_dir)
 
     # The same start and end events as `mkdocs build`, for plugins that use them.
     config.plugins.on_startup(command="build", dirty=False)
@@ -72,3 +93,14 @@ def build_site_with(
         raise SiteBuildError(str(cause) if cause is not None else str(error)) from error
     finally:
         config.plugins.on_shutdown()
+
+
+def _swap_in(built: Path, site_dir: Path) -> None:
+    """Put the freshly built folder at `site_dir`, removing what was there."""
+    if not site_dir.exists():
+        built.rename(site_dir)
+        return
+    retired = built.with_name(built.name.replace(".building-", ".old-"))
+    site_dir.rename(retired)
+    built.rename(site_dir)
+    shutil.rmtree(retired, ignore_errors=True)
