@@ -29,25 +29,123 @@ DEFAULT_PATH = Path(__file__).with_name("ticket.yaml")
 KINDS = ("short_text", "long_text", "choice", "email", "url", "uuid")
 TEXT_KINDS = ("short_text", "long_text", "email", "url", "uuid")
 
-# Problem codes the validator reports; each needs a message.
-PROBLEM_CODES = (
-    "required",
-    "too_short",
-    "too_long",
-    "not_a_choice",
-    "wrong_type",
-    "bad_email",
-    "bad_url",
-    "bad_uuid",
-    "unknown_field",
-    "out_of_date",
-)
+# Problem codes the validator reports, each with the placeholders its
+# message can use: the parameters reported with the problem (by the intake
+# service for `out_of_date`) and those ticket_schema.messages adds about the
+# field. Every code needs a message.
+_ABOUT_FIELD = ("field", "label", "noun")
+MESSAGE_PARAMS: Mapping[str, tuple[str, ...]] = {
+    "required": _ABOUT_FIELD,
+    "too_short": (*_ABOUT_FIELD, "min_length", "count"),
+    "too_long": (*_ABOUT_FIELD, "max_length", "count"),
+    "not_a_choice": (*_ABOUT_FIELD, "choices"),
+    "wrong_type": _ABOUT_FIELD,
+    "bad_email": _ABOUT_FIELD,
+    "bad_url": _ABOUT_FIELD,
+    "bad_uuid": _ABOUT_FIELD,
+    "unknown_field": ("field",),
+    "out_of_date": ("field", "sent_version", "current_version"),
+}
+PROBLEM_CODES = tuple(MESSAGE_PARAMS)
+
+# Only a length problem comes with a count, so only its message can have
+# `one` and `other` forms.
+COUNTED_CODES = ("too_short", "too_long")
 
 PLURAL_FORMS = ("one", "other")
 
 # Names the form already uses for inputs that are not ticket fields (see
 # ticket_schema.protocol); a field with one of them would be thrown away.
 RESERVED_FIELD_IDS = frozenset({"homepage"})
+
+
+@dataclass(frozen=True)
+class UiString:
+    """How the package shows one `ui` string: where, and what fills it in."""
+
+    shown_by: str
+    params: tuple[str, ...] = ()
+    # The caller passes a count, so the string may have `one` and `other` forms.
+    counted: bool = False
+    # The browser picks `one` or `other` by the count itself: both must be there.
+    plural: bool = False
+
+
+_FORM = "the ticket form"
+_DOCS = "the documentation pages"
+_CLI = "`ticket-schema validate`"
+_PAGES = "the intake service's pages"
+_ANSWERS = "the intake service's answers"
+
+# Every `ui` string the package reads, by key. A checked definition has all
+# of them, so code and templates look them up without a fallback; a test
+# keeps this table in step with those lookups.
+UI_STRINGS: Mapping[str, UiString] = {
+    "common.required": UiString(_FORM),
+    "common.optional": UiString(_FORM),
+    "common.required_for_problems": UiString(f"{_FORM} and {_DOCS}"),
+    "cli.accepted": UiString(_CLI),
+    "intake.back_to_site": UiString(_PAGES),
+    "intake.ticket_number": UiString(_PAGES),
+    "intake.received.title": UiString(_PAGES),
+    "intake.received.lead": UiString(_PAGES),
+    "intake.received.status_link": UiString(_PAGES),
+    "intake.received.keep_link": UiString(_PAGES),
+    "intake.status.title": UiString(_PAGES, ("number",)),
+    "intake.status.status": UiString(_PAGES),
+    "intake.status.meaning": UiString(_PAGES),
+    "intake.status.updated": UiString(_PAGES),
+    "intake.not_found.title": UiString(_PAGES),
+    "intake.not_found.text": UiString(_PAGES),
+    "intake.error.title": UiString(_PAGES),
+    "intake.error.go_back": UiString(_PAGES),
+    "intake.error.not_json": UiString(_ANSWERS),
+    "intake.error.not_an_object": UiString(_ANSWERS),
+    "intake.error.not_text": UiString(_ANSWERS),
+    "intake.error.bad_idempotency_key": UiString(_ANSWERS),
+    "intake.error.idempotency_conflict": UiString(_ANSWERS),
+    "intake.error.too_large": UiString(_ANSWERS, ("limit",)),
+    "intake.error.unsupported_media_type": UiString(_ANSWERS),
+    "intake.error.forbidden_origin": UiString(_ANSWERS),
+    "intake.error.rate_limited": UiString(_ANSWERS, counted=True),
+    "intake.error.unavailable": UiString(_ANSWERS),
+    "intake.error.not_found": UiString(_ANSWERS),
+    "intake.error.method_not_allowed": UiString(_ANSWERS, ("method",)),
+    "docs.edit_this_table": UiString(_DOCS),
+    "docs.edit_this_list": UiString(_DOCS),
+    "docs.column.field": UiString(_DOCS),
+    "docs.column.description": UiString(_DOCS),
+    "docs.column.required": UiString(_DOCS),
+    "docs.column.level": UiString(_DOCS),
+    "docs.column.meaning": UiString(_DOCS),
+    "docs.column.status": UiString(_DOCS),
+    "docs.column.status_meaning": UiString(_DOCS),
+    "docs.column.type": UiString(_DOCS),
+    "docs.yes": UiString(_DOCS),
+    "docs.no": UiString(_DOCS),
+    "docs.not_found": UiString(_DOCS),
+    "docs.open_a_ticket": UiString(_DOCS),
+    "docs.required_when": UiString(_DOCS, ("field", "value")),
+    "form.title": UiString(_FORM),
+    "form.error_summary_title": UiString(_FORM),
+    "form.error_prefix": UiString(f"{_FORM} and {_PAGES}"),
+    "form.submit": UiString(_FORM),
+    "form.sending": UiString(_FORM),
+    "form.choose": UiString(_FORM),
+    "form.success": UiString(f"{_FORM} and {_ANSWERS}", ("number",)),
+    "form.status_link": UiString(_FORM),
+    "form.network_error": UiString(_FORM),
+    "form.server_error": UiString(_FORM),
+    "form.characters_remaining": UiString(_FORM, counted=True, plural=True),
+    "form.characters_too_many": UiString(_FORM, counted=True, plural=True),
+    "form.characters_limit": UiString(_FORM, counted=True),
+    "form.honeypot": UiString(_FORM),
+}
+
+# A radio group may ask its legend as a question, `form.question.<field id>`;
+# without one the form uses the field's label.
+UI_QUESTION_PREFIX = "form.question."
+_QUESTION = UiString(_FORM)
 
 
 # --------------------------------------------------------------------------
@@ -205,7 +303,11 @@ class Definition:
         return tuple(rule for rule in self.rules if field_id in rule.require)
 
     def ui_text(self, key: str, lang: str, count: int | None = None, **params: Any) -> str:
-        """A user-visible string from the `ui` catalogue, filled in."""
+        """A user-visible string from the `ui` catalogue, filled in.
+
+        Every key of `UI_STRINGS` is in a checked definition, with no placeholder
+        outside what that table says its callers pass.
+        """
         return fill(self.ui[key], lang, count=count, **params)
 
     def line_of(self, path: str) -> int:
@@ -303,15 +405,7 @@ def loads(source: str, path: Path | str = "<string>") -> Definition:
     checker = _Checker(str(path))
 
     # YAML first: without a tree of nodes nothing else can be located.
-    try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = getattr(error, "problem", None) or str(error)
-        raise DefinitionError(
-            path, [Problem(str(path), line, column, "", f"YAML syntax error: {reason}")]
-        ) from None
+    root, data = _parse(source, str(path))
     if root is None:
         raise DefinitionError(
             path,
@@ -326,16 +420,15 @@ def loads(source: str, path: Path | str = "<string>") -> Definition:
                 )
             ],
         )
-
     checker.index(root)
-    data = yaml.SafeLoader(source).get_single_data()
 
-    # The file's own schema, then the references between its parts.
+    # The file's own schema, then the references between its parts. Those
+    # read only what the schema found sound, so both run on a broken file
+    # and the editor hears of every problem at once.
     checker.check_shape(data)
-    if not checker.problems:
-        checker.check_references(data)
+    checker.check_references(data)
     if checker.problems:
-        raise DefinitionError(path, checker.problems)
+        raise DefinitionError(path, checker.report())
 
     definition = _build(data, path, checker.lines)
     log.debug(
@@ -354,6 +447,91 @@ def meta_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+def _parse(source: str, path: str) -> tuple[yaml.Node | None, Any]:
+    """The tree of nodes and the data of a YAML text; DefinitionError when it has neither."""
+    # Anchors and aliases are refused from the parser's events, before any
+    # tree exists: an alias can hold its own parent, or a billion copies of
+    # another value, and either would never finish building.
+    try:
+        refused = [
+            Problem(
+                path,
+                mark.line + 1,
+                mark.column + 1,
+                _dotted(key_path),
+                f"`{name}`: anchors and aliases (&name, *name) are not allowed in the "
+                "definition; write the value out",
+            )
+            for mark, key_path, name in _anchors_and_aliases(source)
+        ]
+    except yaml.YAMLError as error:
+        raise DefinitionError(path, [_yaml_problem(path, error)]) from None
+    if refused:
+        raise DefinitionError(path, refused)
+
+    loader = yaml.SafeLoader(source)
+    try:
+        root = loader.get_single_node()
+        data = None if root is None else loader.construct_document(root)
+    except yaml.YAMLError as error:
+        raise DefinitionError(path, [_yaml_problem(path, error)]) from None
+    finally:
+        loader.dispose()
+    return root, data
+
+
+def _yaml_problem(path: str, error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    reason = getattr(error, "problem", None) or str(error)
+    # A tag such as `!!python/object` is well-formed YAML that the safe
+    # loader refuses to build, not a syntax error.
+    what = (
+        "YAML error"
+        if isinstance(error, yaml.constructor.ConstructorError)
+        else "YAML syntax error"
+    )
+    return Problem(path, line, column, "", f"{what}: {reason}")
+
+
+@dataclass
+class _Place:
+    """Where the parser is inside one mapping or list, to name the key path of a node."""
+
+    key_path: tuple
+    is_mapping: bool
+    index: int = 0
+    key: str | None = None
+
+    def next_path(self, event: yaml.NodeEvent) -> tuple:
+        if not self.is_mapping:
+            self.index += 1
+            return self.key_path + (self.index - 1,)
+        if self.key is None:
+            # A key is placed at itself; the value that follows goes there too.
+            self.key = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+            return self.key_path + (self.key,)
+        key, self.key = self.key, None
+        return self.key_path + (key,)
+
+
+def _anchors_and_aliases(source: str) -> Iterator[tuple[yaml.Mark, tuple, str]]:
+    """Every anchor (`&name`) and alias (`*name`) in a YAML text, with its key path."""
+    places: list[_Place] = []
+    for event in yaml.parse(source, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            places.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        key_path = places[-1].next_path(event) if places else ()
+        if event.anchor is not None:
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            yield event.start_mark, key_path, f"{sign}{event.anchor}"
+        if isinstance(event, yaml.CollectionStartEvent):
+            places.append(_Place(key_path, isinstance(event, yaml.MappingStartEvent)))
+
+
 class _Checker:
     """Collects problems, each placed at the YAML node it is about."""
 
@@ -363,6 +541,9 @@ class _Checker:
         self.marks: dict[tuple, tuple[int, int]] = {}
         self.key_marks: dict[tuple, tuple[int, int]] = {}
         self.lines: dict[str, int] = {}
+        # Where the file's own schema found something wrong; the reference
+        # checks read nothing at or below these key paths.
+        self.broken: set[tuple] = set()
 
     def index(self, root: yaml.Node) -> None:
         """Remember where every node and every mapping key starts."""
@@ -409,6 +590,10 @@ class _Checker:
             Problem(self.path, mark.line + 1, mark.column + 1, _dotted(key_path), message)
         )
 
+    def report(self) -> list[Problem]:
+        """The problems in the order of the file, each once."""
+        return sorted(dict.fromkeys(self.problems), key=lambda p: (p.line, p.column))
+
     def _nearest(self, key_path: tuple) -> tuple[int, int]:
         while key_path:
             key_path = key_path[:-1]
@@ -416,69 +601,142 @@ class _Checker:
                 return self.marks[key_path]
         return (1, 1)
 
+    # ---- reading what the schema found sound
+
+    def _intact(self, key_path: tuple) -> bool:
+        """Whether the schema found nothing wrong at `key_path` or above it."""
+        return not any(key_path[: len(broken)] == broken for broken in self.broken)
+
+    def _sound(self, key_path: tuple) -> bool:
+        """Whether the schema found nothing wrong at, above or below `key_path`."""
+        return self._intact(key_path) and not any(
+            broken[: len(key_path)] == key_path for broken in self.broken
+        )
+
+    def _read(self, data: Any, key_path: tuple) -> Any:
+        """The value at `key_path`; None when it is absent or the schema found it wrong."""
+        if not self._intact(key_path):
+            return None
+        value = data
+        for part in key_path:
+            in_mapping = isinstance(value, dict) and part in value
+            in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+            if not (in_mapping or in_list):
+                return None
+            value = value[part]
+        return value
+
+    def _values(self, data: Any, key_path: tuple, *keys: str) -> tuple:
+        return tuple(self._read(data, key_path + (key,)) for key in keys)
+
+    def _item_paths(self, data: Any, key_path: tuple) -> list[tuple]:
+        """The key paths of the sound mappings in the list at `key_path`."""
+        items = self._read(data, key_path)
+        if not isinstance(items, list):
+            return []
+        return [
+            key_path + (index,)
+            for index, item in enumerate(items)
+            if isinstance(item, dict) and self._intact(key_path + (index,))
+        ]
+
+    def _ids(
+        self, data: Any, key_path: tuple, key: str = "id"
+    ) -> tuple[list[tuple[int, str]], bool]:
+        """The readable ids of a list's items, by index, and whether every item's was readable."""
+        items = self._read(data, key_path)
+        if not isinstance(items, list):
+            return [], False
+        found = [(index, self._read(data, key_path + (index, key))) for index in range(len(items))]
+        readable = [(index, value) for index, value in found if isinstance(value, str)]
+        return readable, len(readable) == len(items)
+
+    def _language_codes(self, data: Any) -> set[str] | None:
+        codes, complete = self._ids(data, ("languages",), "code")
+        return {code for _, code in codes} if complete else None
+
     # ---- the file's own schema
 
     def check_shape(self, data: Any) -> None:
         validator = jsonschema.Draft202012Validator(meta_schema())
-        for error in sorted(
-            validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
-        ):
+        errors = list(validator.iter_errors(data))
+        for error in errors:
+            self.broken.update(_broken_paths(error))
+
+        languages = self._language_codes(data)
+        missing_reported: set[tuple] = set()
+        for error in errors:
             key_path = tuple(error.absolute_path)
             if error.validator == "additionalProperties" and isinstance(error.instance, dict):
                 allowed = set(error.schema.get("properties", {}))
-                for key in error.instance:
-                    if key not in allowed and not _matches_pattern(key, error.schema):
-                        expected = ", ".join(sorted(allowed)) or "no other keys"
-                        self.add(
-                            key_path + (key,),
-                            f"unknown key {key!r}; expected one of: {expected}",
-                            at_key=True,
-                        )
-                continue
-            self.add(key_path, _describe(error))
+                expected = ", ".join(sorted(allowed)) or "no other keys"
+                for key in _unknown_keys(error):
+                    self.add(
+                        key_path + (key,),
+                        f"unknown key {key!r}; expected one of: {expected}",
+                        at_key=True,
+                    )
+            elif _is_about_a_key(error):
+                self.add(key_path + (error.instance,), _describe_key(error, languages), at_key=True)
+            elif error.validator == "required":
+                # jsonschema reports each missing key apart; one line names them all.
+                if key_path not in missing_reported:
+                    missing_reported.add(key_path)
+                    self.add(key_path, _describe(error))
+            else:
+                self.add(key_path, _describe(error))
 
     # ---- references between parts
 
-    def check_references(self, data: dict) -> None:
-        languages = [language["code"] for language in data["languages"]]
-        self._check_languages(data["languages"])
-        self._check_texts(data, (), set(languages))
+    def check_references(self, data: Any) -> None:
+        languages = self._check_languages(data)
+        if languages is not None:
+            self._check_texts(data, (), languages)
 
-        groups = self._unique_ids(data["groups"], ("groups",))
-        fields = self._unique_ids(data["fields"], ("fields",))
-        self._unique_ids(data["ticket_types"], ("ticket_types",))
-        self._unique_ids(data["severities"], ("severities",))
-        self._unique_ids(data["statuses"], ("statuses",))
-        self._unique_ids(data.get("rules", []), ("rules",))
-        self._unique_ids(data.get("examples", []), ("examples",))
+        groups = self._unique_ids(data, ("groups",))
+        fields = self._unique_ids(data, ("fields",))
+        for section in ("ticket_types", "severities", "statuses", "rules", "examples"):
+            self._unique_ids(data, (section,))
 
-        by_id = {item["id"]: item for item in data["fields"]}
-        for index, item in enumerate(data["fields"]):
-            self._check_field(item, ("fields", index), groups)
-        for index, rule in enumerate(data.get("rules", [])):
-            self._check_rule(rule, ("rules", index), by_id, data)
-        for index, item in enumerate(data["checklist"]):
-            self._check_checklist_item(item, ("checklist", index), fields, groups)
-        self._check_messages(data["messages"])
-        for key, value in data["ui"].items():
-            self._check_placeholders(value, ("ui", key))
+        for key_path in self._item_paths(data, ("fields",)):
+            self._check_field(data, key_path, groups)
+        for key_path in self._item_paths(data, ("rules",)):
+            self._check_rule(data, key_path, fields)
+        for key_path in self._item_paths(data, ("checklist",)):
+            self._check_checklist_item(data, key_path, fields, groups)
+        self._check_messages(data)
+        self._check_ui(data)
+        for key_path in self._item_paths(data, ("examples",)):
+            self._check_example(data, key_path, fields)
 
-    def _check_languages(self, languages: list[dict]) -> None:
-        codes = [language["code"] for language in languages]
-        for index, code in enumerate(codes):
-            if code in codes[:index]:
+    def _check_languages(self, data: Any) -> set[str] | None:
+        """Check the list of languages; the set of codes when every one is readable."""
+        codes, complete = self._ids(data, ("languages",), "code")
+        seen: set[str] = set()
+        for index, code in codes:
+            if code in seen:
                 self.add(("languages", index, "code"), f"the language {code!r} is listed twice")
-        defaults = [index for index, language in enumerate(languages) if language.get("default")]
-        if len(defaults) != 1:
-            self.add(
-                ("languages",),
-                f"exactly one language must say `default: true`; found {len(defaults)}",
-            )
+            seen.add(code)
+
+        languages = self._read(data, ("languages",))
+        places = [("languages", index, "default") for index in range(len(languages or ()))]
+        if places and all(self._intact(place) for place in places):
+            defaults = sum(self._read(data, place) is True for place in places)
+            if defaults != 1:
+                self.add(
+                    ("languages",),
+                    f"exactly one language must say `default: true`; found {defaults}",
+                )
+        return seen if complete else None
 
     def _check_texts(self, node: Any, key_path: tuple, languages: set[str]) -> None:
+        if not self._intact(key_path):
+            return
         # A mapping whose keys are all language codes is a translated string.
         if isinstance(node, dict):
             if node and all(isinstance(key, str) and _LANGUAGE_CODE.match(key) for key in node):
+                if not self._sound(key_path):
+                    return
                 missing = sorted(languages - set(node))
                 extra = sorted(set(node) - languages)
                 for code in missing:
@@ -502,28 +760,34 @@ class _Checker:
             for index, value in enumerate(node):
                 self._check_texts(value, key_path + (index,), languages)
 
-    def _unique_ids(self, items: list[dict], key_path: tuple) -> set[str]:
-        seen: set[str] = set()
-        for index, item in enumerate(items):
-            if item["id"] in seen:
+    def _unique_ids(self, data: Any, key_path: tuple) -> dict[str, tuple] | None:
+        """Report ids used twice; each id's item when every id is readable."""
+        ids, complete = self._ids(data, key_path)
+        seen: dict[str, tuple] = {}
+        for index, item_id in ids:
+            if item_id in seen:
                 self.add(
                     key_path + (index, "id"),
-                    f"the id {item['id']!r} is used twice in {key_path[0]}; ids must be unique",
+                    f"the id {item_id!r} is used twice in {_dotted(key_path)}; ids must be unique",
                 )
-            seen.add(item["id"])
-        return seen
+            else:
+                seen[item_id] = key_path + (index,)
+        return seen if complete else None
 
-    def _check_field(self, item: dict, key_path: tuple, groups: set[str]) -> None:
-        kind = item["kind"]
-        if item["id"] in RESERVED_FIELD_IDS:
+    def _check_field(self, data: Any, key_path: tuple, groups: Mapping | None) -> None:
+        item = self._read(data, key_path)
+        item_id, kind, group, low, high = self._values(
+            data, key_path, "id", "kind", "group", "min_length", "max_length"
+        )
+        if item_id in RESERVED_FIELD_IDS:
             self.add(
                 key_path + ("id",),
-                f"{item['id']!r} is reserved for the form's own use; choose another id",
+                f"{item_id!r} is reserved for the form's own use; choose another id",
             )
-        if item["group"] not in groups:
+        if groups is not None and group is not None and group not in groups:
             self.add(
                 key_path + ("group",),
-                f"no group has the id {item['group']!r}; {_expected(groups)}",
+                f"no group has the id {group!r}; {_expected(groups)}",
             )
         has_choices = "choices" in item or "choices_from" in item
         if kind == "choice" and not has_choices:
@@ -534,97 +798,173 @@ class _Checker:
             )
         if kind == "choice" and "choices" in item and "choices_from" in item:
             self.add(key_path + ("choices",), "give either `choices` or `choices_from`, not both")
-        if kind != "choice" and has_choices:
+        if kind is not None and kind != "choice" and has_choices:
             self.add(
                 key_path + ("kind",),
                 f"only a field of kind `choice` can have choices; this one is {kind!r}",
             )
         if kind == "choice" and ("min_length" in item or "max_length" in item):
             self.add(key_path + ("kind",), "a field of kind `choice` has no length limits")
-        if "choices" in item:
-            self._unique_ids(item["choices"], key_path + ("choices",))
-        low, high = item.get("min_length"), item.get("max_length")
-        if low is not None and high is not None and low > high:
+        self._unique_ids(data, key_path + ("choices",))
+        if isinstance(low, int) and isinstance(high, int) and low > high:
             self.add(
                 key_path + ("min_length",), f"min_length ({low}) is larger than max_length ({high})"
             )
 
-    def _check_rule(self, rule: dict, key_path: tuple, fields: dict[str, dict], data: dict) -> None:
-        when = rule["when"]
-        condition = fields.get(when["field"])
-        if condition is None:
-            self.add(
-                key_path + ("when", "field"),
-                f"no field has the id {when['field']!r}; {_expected(fields)}",
-            )
-        else:
-            values = _choice_ids(condition, data)
-            if values is None:
+    def _check_rule(self, data: Any, key_path: tuple, fields: Mapping | None) -> None:
+        when_field, equals = self._values(data, key_path + ("when",), "field", "equals")
+        if fields is not None and when_field is not None:
+            if when_field not in fields:
                 self.add(
                     key_path + ("when", "field"),
-                    f"the field {when['field']!r} is not a choice; "
-                    "a rule can only depend on a choice field",
+                    f"no field has the id {when_field!r}; {_expected(fields)}",
                 )
-            elif when["equals"] not in values:
-                self.add(
-                    key_path + ("when", "equals"),
-                    f"{when['equals']!r} is not a value of {when['field']!r}; {_expected(values)}",
-                )
-        for index, field_id in enumerate(rule["require"]):
-            if field_id not in fields:
+            else:
+                self._check_condition(data, key_path, fields[when_field], when_field, equals)
+
+        require = self._read(data, key_path + ("require",)) or []
+        for index in range(len(require)):
+            field_id = self._read(data, key_path + ("require", index))
+            if field_id is None:
+                continue
+            if fields is not None and field_id not in fields:
                 self.add(
                     key_path + ("require", index),
                     f"no field has the id {field_id!r}; {_expected(fields)}",
                 )
-            elif field_id == when["field"]:
+            elif field_id == when_field:
                 self.add(
                     key_path + ("require", index), "a rule cannot require the field it depends on"
                 )
 
-    def _check_checklist_item(
-        self, item: dict, key_path: tuple, fields: set[str], groups: set[str]
+    def _check_condition(
+        self, data: Any, key_path: tuple, field_path: tuple, when_field: str, equals: str | None
     ) -> None:
-        ids = [item["field"]] if "field" in item else item.get("fields", [])
-        for index, field_id in enumerate(ids):
-            if field_id not in fields:
-                where = key_path + (("field",) if "field" in item else ("fields", index))
-                self.add(
-                    where,
-                    f"no field has the id {field_id!r}; {_expected(fields)}",
-                )
-        if "group" in item and item["group"] not in groups:
+        kind = self._read(data, field_path + ("kind",))
+        if kind is not None and kind != "choice":
             self.add(
-                key_path + ("group",),
-                f"no group has the id {item['group']!r}; {_expected(groups)}",
+                key_path + ("when", "field"),
+                f"the field {when_field!r} is not a choice; "
+                "a rule can only depend on a choice field",
+            )
+            return
+        values = self._choice_values(data, field_path) if kind == "choice" else None
+        if values is not None and equals is not None and equals not in values:
+            self.add(
+                key_path + ("when", "equals"),
+                f"{equals!r} is not a value of {when_field!r}; {_expected(values)}",
             )
 
-    def _check_messages(self, messages: dict) -> None:
+    def _choice_values(self, data: Any, field_path: tuple) -> list[str] | None:
+        """The values a choice field accepts; None when some cannot be read."""
+        item = self._read(data, field_path)
+        if "choices" in item:
+            ids, complete = self._ids(data, field_path + ("choices",))
+        else:
+            source = self._read(data, field_path + ("choices_from",))
+            if source is None:
+                return None
+            ids, complete = self._ids(data, (source,), "code" if source == "languages" else "id")
+        return [value for _, value in ids] if complete else None
+
+    def _check_checklist_item(
+        self, data: Any, key_path: tuple, fields: Mapping | None, groups: Mapping | None
+    ) -> None:
+        item = self._read(data, key_path)
+        if "field" in item:
+            places = [key_path + ("field",)]
+        else:
+            listed = self._read(data, key_path + ("fields",)) or []
+            places = [key_path + ("fields", index) for index in range(len(listed))]
+        for place in places:
+            field_id = self._read(data, place)
+            if fields is not None and field_id is not None and field_id not in fields:
+                self.add(place, f"no field has the id {field_id!r}; {_expected(fields)}")
+        group = self._read(data, key_path + ("group",))
+        if groups is not None and group is not None and group not in groups:
+            self.add(
+                key_path + ("group",),
+                f"no group has the id {group!r}; {_expected(groups)}",
+            )
+
+    def _check_messages(self, data: Any) -> None:
+        messages = self._read(data, ("messages",))
+        if not isinstance(messages, dict):
+            return
         for code in PROBLEM_CODES:
             if code not in messages:
                 self.add(
                     ("messages",),
                     f"no message for the problem code {code!r}; "
                     f"add `{code}:` with a sentence in every language",
+                    at_key=True,
                 )
         for key, value in messages.items():
-            code, _, kind = key.partition(".")
+            key_path = ("messages", key)
+            if not self._intact(key_path):
+                continue
+            code, _, kind = str(key).partition(".")
             if code not in PROBLEM_CODES:
                 self.add(
-                    ("messages", key),
+                    key_path,
                     f"{code!r} is not a problem code; {_expected(PROBLEM_CODES)}",
                     at_key=True,
                 )
             if kind and kind not in KINDS:
                 self.add(
-                    ("messages", key),
-                    f"{kind!r} is not a kind of field; {_expected(KINDS)}",
+                    key_path, f"{kind!r} is not a kind of field; {_expected(KINDS)}", at_key=True
+                )
+            if code not in PROBLEM_CODES or not self._sound(key_path):
+                continue
+            if "other" in value and code not in COUNTED_CODES:
+                self.add(
+                    key_path,
+                    f"a {code!r} problem comes without a count, so its message cannot have "
+                    "`one` and `other` forms; write one sentence in each language",
+                )
+            self._check_placeholders(value, key_path, MESSAGE_PARAMS[code])
+
+    def _check_ui(self, data: Any) -> None:
+        ui = self._read(data, ("ui",))
+        if not isinstance(ui, dict):
+            return
+        for key, spec in UI_STRINGS.items():
+            if key not in ui:
+                self.add(
+                    ("ui",),
+                    f"no text for {key!r}, which is shown by {spec.shown_by}; "
+                    f"add `{key}:` with a sentence in every language",
                     at_key=True,
                 )
-            self._check_placeholders(value, ("messages", key))
+        for key, value in ui.items():
+            key_path = ("ui", key)
+            if not self._sound(key_path):
+                continue
+            spec = UI_STRINGS.get(key)
+            if spec is None and str(key).startswith(UI_QUESTION_PREFIX):
+                spec = _QUESTION
+            if spec is None:
+                # No code reads this key, so nothing is known of what fills it in.
+                self._check_placeholders(value, key_path, None)
+                continue
+            if "other" in value and not spec.counted:
+                self.add(
+                    key_path,
+                    f"this is shown by {spec.shown_by} without a count, so it cannot have "
+                    "`one` and `other` forms; write one sentence in each language",
+                )
+            if "other" not in value and spec.plural:
+                self.add(
+                    key_path,
+                    f"this is shown by {spec.shown_by} in the form its count picks; "
+                    "give it `one` and `other` forms, each in every language",
+                )
+            params = (*spec.params, "count") if spec.counted else spec.params
+            self._check_placeholders(value, key_path, params)
 
-    def _check_placeholders(self, value: dict, key_path: tuple) -> None:
-        # Every language must use the same placeholders, or a translation
-        # would silently drop (or invent) a number the reader needs.
+    def _check_placeholders(
+        self, value: dict, key_path: tuple, allowed: tuple[str, ...] | None
+    ) -> None:
         forms = (
             [(key_path + (form,), value[form]) for form in PLURAL_FORMS]
             if "other" in value
@@ -632,6 +972,9 @@ class _Checker:
         )
         for form_path, text in forms:
             found = {code: placeholders(sentence) for code, sentence in text.items()}
+
+            # Every language must use the same placeholders, or a translation
+            # would silently drop (or invent) a number the reader needs.
             reference_code, reference = next(iter(found.items()))
             for code, names in found.items():
                 if names != reference:
@@ -640,6 +983,34 @@ class _Checker:
                         f"uses the placeholders {sorted(names)} but {reference_code!r} uses "
                         f"{sorted(reference)}; keep the same in every language",
                     )
+
+            # A placeholder nothing fills in reaches the reader as it is written.
+            if allowed is None:
+                continue
+            for code, names in found.items():
+                for name in sorted(names - set(allowed)):
+                    self.add(form_path + (code,), _unfilled(name, allowed))
+
+    def _check_example(self, data: Any, key_path: tuple, fields: Mapping | None) -> None:
+        for place in self._item_paths(data, key_path + ("problems",)):
+            field_id, code = self._values(data, place, "field", "code")
+            if code is not None and code not in PROBLEM_CODES:
+                self.add(
+                    place + ("code",),
+                    f"{code!r} is not a problem code; {_expected(PROBLEM_CODES)}",
+                )
+            if fields is None or field_id is None:
+                continue
+            if code == "unknown_field" and field_id in fields:
+                self.add(
+                    place + ("field",),
+                    f"{field_id!r} is a field of the definition; an `unknown_field` problem "
+                    "names a field the definition does not have",
+                )
+            elif code != "unknown_field" and field_id not in fields:
+                self.add(
+                    place + ("field",), f"no field has the id {field_id!r}; {_expected(fields)}"
+                )
 
 
 def _walk(node: yaml.Node, key_path: tuple, key_node: yaml.Node | None = None) -> Iterator[tuple]:
@@ -666,8 +1037,52 @@ def _expected(values) -> str:
     return "expected one of: " + ", ".join(sorted(values))
 
 
-def _matches_pattern(key: str, schema: dict) -> bool:
-    return any(re.search(pattern, key) for pattern in schema.get("patternProperties", {}))
+def _unknown_keys(error: jsonschema.ValidationError) -> list:
+    """The keys an `additionalProperties: false` error is about."""
+    allowed = set(error.schema.get("properties", {}))
+    patterns = error.schema.get("patternProperties", {})
+    return [
+        key
+        for key in error.instance
+        if key not in allowed and not any(re.search(p, str(key)) for p in patterns)
+    ]
+
+
+def _is_about_a_key(error: jsonschema.ValidationError) -> bool:
+    """Whether an error is about a mapping's key rather than its value."""
+    return "propertyNames" in error.relative_schema_path
+
+
+def _broken_paths(error: jsonschema.ValidationError) -> list[tuple]:
+    """The key paths a shape error leaves unfit for the reference checks to read."""
+    key_path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        return [key_path + (key,) for key in _unknown_keys(error)]
+    if _is_about_a_key(error):
+        return [key_path + (error.instance,)]
+    if error.validator == "required":
+        return [key_path + (key,) for key in error.validator_value if key not in error.instance]
+    return [key_path]
+
+
+def _describe_key(error: jsonschema.ValidationError, languages: set[str] | None) -> str:
+    """What is wrong with a mapping's key, and what was expected, in words."""
+    key = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if schema.get("pattern") == _LANGUAGE_CODE.pattern and key == "one":
+        # Without `other` the mapping is taken for a text, not a plural.
+        return "a text with `one` also needs `other`, each with a sentence in every language"
+    if schema.get("pattern") == _LANGUAGE_CODE.pattern and languages:
+        return f"{key!r} is not a language of this definition; {_expected(languages)}"
+    expected = schema.get("description", "another key")
+    return f"{key!r} cannot be a key here; expected {expected}"
+
+
+def _unfilled(name: str, allowed: tuple[str, ...]) -> str:
+    if not allowed:
+        return f"{{{name}}} is never filled in here; this text takes no placeholders"
+    names = ", ".join(f"{{{param}}}" for param in sorted(allowed))
+    return f"{{{name}}} is never filled in here; expected one of: {names}"
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -693,6 +1108,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return (
             f"{value} is not allowed; expected one of: {', '.join(map(str, error.validator_value))}"
         )
+    if error.validator == "pattern" and error.validator_value == _NOT_BLANK:
+        return "the text is blank; write it out in this language"
     if error.validator == "pattern":
         return f"{value} does not have the expected form{hint or ' ' + error.validator_value}"
     if error.validator in ("minLength", "minProperties"):
@@ -706,16 +1123,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 
-
-def _choice_ids(item: dict, data: dict) -> list[str] | None:
-    if item["kind"] != "choice":
-        return None
-    if "choices" in item:
-        return [choice["id"] for choice in item["choices"]]
-    source = item.get("choices_from")
-    if source == "languages":
-        return [language["code"] for language in data["languages"]]
-    return [choice["id"] for choice in data.get(source, [])]
+# The schema's pattern for a text that holds more than white space.
+_NOT_BLANK = r"\S"
 
 
 # --------------------------------------------------------------------------
