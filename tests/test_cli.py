@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 
 from ticket_schema.cli import main
 from ticket_schema.definition import DEFAULT_PATH
+from ticket_schema.messages import message
 
 VALID = {
     "type": "question",
@@ -22,10 +24,21 @@ VALID = {
 }
 
 
-def _write(tmp_path: Path, content: str, name: str = "ticket.json") -> str:
+def _write(tmp_path: Path, content: str | bytes, name: str = "ticket.json") -> str:
     path = tmp_path / name
-    path.write_text(content, encoding="utf-8")
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
     return str(path)
+
+
+def _one_printable_line(err: str) -> str:
+    """The only line of an error, which any UTF-8 terminal can show."""
+    assert "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    line.encode("utf-8")
+    return line
 
 
 def test_check_accepts_the_packaged_definition(capsys) -> None:
@@ -61,18 +74,18 @@ def test_validate_accepts_a_good_ticket(tmp_path, capsys) -> None:
     assert capsys.readouterr().out.strip() == "The ticket is valid."
 
 
-def test_validate_explains_problems_in_portuguese(tmp_path, capsys) -> None:
+def test_validate_explains_problems_in_portuguese(tmp_path, capsys, definition) -> None:
     ticket = {**VALID, "subject": "Oi", "email": "joao@"}
 
     assert main(["validate", "--lang", "pt-BR", _write(tmp_path, json.dumps(ticket))]) == 1
 
     assert capsys.readouterr().out.splitlines() == [
         "subject: Informe um assunto com pelo menos 5 caracteres",
-        "email: Informe um endereço de e-mail no formato correto, como nome@exemplo.com",
+        "email: " + message(definition, "email", "bad_email", "pt-BR"),
     ]
 
 
-def test_validate_json_output_lists_field_code_and_message(tmp_path, capsys) -> None:
+def test_validate_json_output_lists_field_code_and_message(tmp_path, capsys, definition) -> None:
     ticket = {**VALID, "severity": "urgent"}
 
     assert main(["validate", "--json", _write(tmp_path, json.dumps(ticket))]) == 1
@@ -84,7 +97,7 @@ def test_validate_json_output_lists_field_code_and_message(tmp_path, capsys) -> 
             {
                 "field": "severity",
                 "code": "not_a_choice",
-                "message": "Select a severity from the list",
+                "message": message(definition, "severity", "not_a_choice", "en"),
             }
         ],
     }
@@ -107,9 +120,85 @@ def test_validate_refuses_unusable_input_with_exit_2(tmp_path, capsys, content, 
     assert len(captured.err.strip().splitlines()) == 1
 
 
+UNUSABLE = [
+    ("[" * 100_000, "ticket.json: not usable JSON: its arrays and objects are nested too deeply"),
+    ('{"\\ud800": 1}', "ticket.json: not valid text: it holds a lone surrogate \\ud800"),
+    ('{"subject": "Cache \\udfff"}', "it holds a lone surrogate \\udfff (half of a UTF-16 pair"),
+    (
+        '{"subject": "\\ud800"}',
+        "surrogate \\ud800 (half of a UTF-16 pair, no character on its own) in",
+    ),
+    ('{"type": NaN}', "ticket.json:1:10: not valid JSON: NaN is not a JSON value"),
+    ('{"type": "NaN",\n "severity": -Infinity}', "ticket.json:2:14: not valid JSON: -Infinity"),
+    ('{"subject": Infinity}', "not valid JSON: Infinity is not a JSON value"),
+    ('{"subject": ' + "9" * 5000 + "}", "not valid JSON: a number of more than"),
+    (b"\xff{}", "ticket.json: not UTF-8 text: the byte 0xff at offset 0"),
+    ("", "ticket.json:1:1: not valid JSON: Expecting value"),
+]
+
+
+@pytest.mark.parametrize(("content", "says"), UNUSABLE)
+def test_validate_refuses_input_it_cannot_use_in_one_line(tmp_path, capsys, content, says) -> None:
+    assert main(["validate", _write(tmp_path, content)]) == 2
+
+    line = _one_printable_line(capsys.readouterr().err)
+    assert line.startswith("ticket-schema: ")
+    assert says in line
+
+
+def test_validate_accepts_a_file_that_starts_with_a_byte_order_mark(tmp_path, capsys) -> None:
+    content = "\ufeff" + json.dumps(VALID)
+
+    assert main(["validate", _write(tmp_path, content.encode("utf-8"))]) == 0
+
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "The ticket is valid."
+    assert not captured.err
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "says"),
+    [
+        (b"\xef\xbb\xbf" + json.dumps(VALID).encode(), 0, ""),
+        (b'{"subject": "caf\xe9"}', 2, "<stdin>: not UTF-8 text: the byte 0xe9 at offset 16"),
+        (b'{"subject": "\\ud800"}', 2, "<stdin>: not valid text: it holds a lone surrogate"),
+        (b"[1]", 2, "<stdin>: a submission must be a JSON object, not an array"),
+    ],
+)
+def test_validate_reads_standard_input_as_it_reads_a_file(
+    monkeypatch, capsys, data, code, says
+) -> None:
+    # Read as text, this standard input would turn any byte into a character.
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="latin-1"))
+
+    assert main(["validate", "-"]) == code
+
+    err = capsys.readouterr().err
+    if says:
+        assert says in _one_printable_line(err)
+    else:
+        assert not err
+
+
 def test_validate_refuses_a_missing_file_with_exit_2(tmp_path, capsys) -> None:
-    assert main(["validate", str(tmp_path / "nowhere.json")]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    missing = tmp_path / "nowhere.json"
+
+    assert main(["validate", str(missing)]) == 2
+
+    line = _one_printable_line(capsys.readouterr().err)
+    assert line == f"ticket-schema: cannot read {missing}: No such file or directory"
+
+
+@pytest.mark.parametrize("command", ["check", "schema", "validate"])
+def test_a_definition_that_cannot_be_read_is_refused_in_one_line(tmp_path, capsys, command) -> None:
+    arguments = [command, "--definition", str(tmp_path)]
+    if command == "validate":
+        arguments.append(_write(tmp_path, json.dumps(VALID)))
+
+    assert main(arguments) == 2
+
+    line = _one_printable_line(capsys.readouterr().err)
+    assert line == f"ticket-schema: cannot read the definition {tmp_path}: Is a directory"
 
 
 def test_validate_refuses_an_unknown_language(tmp_path, capsys) -> None:

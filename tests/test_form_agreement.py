@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis_jsonschema import from_schema
 
 from ticket_schema.definition import Definition
-from ticket_schema.messages import explain
+from ticket_schema.form import ID_PREFIX
+from ticket_schema.messages import explain, format_number, ui_text
 from ticket_schema.submission_schema import WHITESPACE, submission_schema
 from ticket_schema.validator import Validator
 
@@ -91,11 +92,18 @@ def bad_format(case: Case, definition: Definition, rnd: random.Random) -> None:
             ("email", "joao@example"),
             ("email", "@example.com"),
             ("email", "a@b@example.com"),
+            ("email", "x@-.-"),
+            ("email", "<joao@x.com>"),
+            ("email", "joao..silva@example.com"),
+            ("email", "joao@example.c"),
+            ("email", "joao\u200b@example.com"),
             ("url", "ftp://example.com/file"),
             ("url", "example.com"),
             ("url", "https://exa mple.com"),
             ("url", "https://-example.com"),
             ("url", "http://example.com:123456"),
+            ("url", "http://example.com:65536"),
+            ("url", "https://example.com/\u2060"),
             ("device_uuid", "not-a-uuid"),
             ("device_uuid", "123e4567e89b12d3a456426614174000"),
             ("device_uuid", "123e4567-e89b-12d3-a456-42661417400g"),
@@ -109,6 +117,10 @@ def good_format(case: Case, definition: Definition, rnd: random.Random) -> None:
         [
             ("email", "maria.silva+suporte@exemplo.com.br"),
             ("email", "josé@exemplo.com.br"),
+            ("email", "!#$%&'*+/=?^_`{|}~-@example.com"),
+            ("email", "suporte@münchen.de"),
+            ("url", "HTTPS://WWW.EXAMPLE.COM/LOJA"),
+            ("url", "http://example.com:65535/"),
             ("url", "https://www.example.com/caminho?q=ação#parte"),
             ("url", "http://localhost:8080"),
             ("device_uuid", "123E4567-E89B-12D3-A456-426614174000"),
@@ -248,3 +260,75 @@ def test_the_script_and_the_validator_agree_on_every_submission(
         "unknown_field",
     }
     assert expected_codes <= set(codes)
+
+
+def test_the_script_calls_text_with_a_lone_surrogate_not_text_as_the_validator_does(
+    page, capture, definition
+) -> None:
+    question = dict(definition.examples[0].submission)
+    broken = {**question, "subject": "Cache \ud800 issue", "colour\udc00": "blue"}
+    expected = [
+        [p.code, explain(definition, p, "en")]
+        for p in Validator(definition).validate(broken).problems
+    ]
+
+    page.goto(f"{capture.url}/ticket-form/en/")
+    page.wait_for_function("() => window.TicketForm")
+    # Broken in the page: a lone surrogate would not survive the trip there.
+    found = page.evaluate(
+        """question => {
+          const rules = JSON.parse(
+            document.querySelector("[data-ticket-form-rules]").textContent);
+          const half = (code) => String.fromCharCode(code);
+          const broken = {...question, subject: "Cache " + half(0xd800) + " issue"};
+          broken["colour" + half(0xdc00)] = "blue";
+          return window.TicketForm.validate(broken, rules).map(p => [p.code, p.message]);
+        }""",
+        question,
+    )
+
+    assert [code for code, _ in expected] == ["wrong_type", "unknown_field"]
+    assert found == expected
+
+
+def test_the_script_trims_every_character_javascript_calls_white_space(page, capture) -> None:
+    page.goto(f"{capture.url}/ticket-form/en/")
+
+    spaces = page.evaluate(
+        """() => Array.from({length: 0x10000}, (_, code) => String.fromCharCode(code))
+          .filter(char => /^\\s$/u.test(char))"""
+    )
+
+    assert len(spaces) > 20
+    assert set(spaces) <= set(WHITESPACE)
+
+
+def test_numbers_are_written_as_the_browser_writes_them_in_every_language(
+    page, capture, definition
+) -> None:
+    numbers = [0, 1, 5, 999, 1000, 2048, 9999, 10000, 65535, 123456, 1234567]
+    langs = list(definition.language_codes)
+
+    page.goto(f"{capture.url}/ticket-form/en/")
+    written = page.evaluate(
+        "([numbers, langs]) => langs.map(lang => numbers.map(n => n.toLocaleString(lang)))",
+        [numbers, langs],
+    )
+
+    assert written == [[format_number(n, lang) for n in numbers] for lang in langs]
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_the_character_count_shows_the_number_as_the_server_writes_it(
+    page, capture, definition, lang
+) -> None:
+    field = definition.field("description")
+    page.goto(f"{capture.url}/ticket-form/{lang}/")
+    page.wait_for_function("() => document.querySelector('[data-ticket-form]').ticketForm")
+
+    page.locator(f"#{ID_PREFIX}description").fill("x" * 5)
+
+    left = field.max_length - 5
+    shown = page.locator(f"#{ID_PREFIX}description-count").text_content()
+    assert left >= 1000
+    assert shown == ui_text(definition, "form.characters_remaining", lang, count=left)

@@ -452,7 +452,7 @@ def test_too_long_a_description_is_reported_on_submit_only(
     submit(page)
 
     expect(page.locator(".tsf-summary a")).to_have_text(
-        ["Description must be 10000 characters or fewer"]
+        ["Description must be 10,000 characters or fewer"]
     )
 
 

@@ -8,7 +8,13 @@ import jsonschema
 import pytest
 
 from ticket_schema.definition import DEFAULT_PATH, loads
-from ticket_schema.submission_schema import PATTERNS, submission_schema, version_of
+from ticket_schema.submission_schema import (
+    PATTERNS,
+    SPACE_CLASS,
+    WHITESPACE,
+    submission_schema,
+    version_of,
+)
 
 SOURCE = DEFAULT_PATH.read_text(encoding="utf-8")
 
@@ -69,13 +75,61 @@ def test_problem_type_makes_its_details_required(schema) -> None:
     [
         (
             "email",
-            ["maria@example.com", "a.b+c@mail.example.com.br"],
-            ["joao@", "joao @example.com", "a@b", "@x.io"],
+            [
+                "maria@example.com",
+                "a.b+c@mail.example.com.br",
+                "!#$%&'*+/=?^_`{|}~-@example.com",
+                "joão@exemplo.com.br",
+                "suporte@münchen.de",
+                "ops@ex-ample.co",
+                "ops@example.xn--p1ai",
+            ],
+            [
+                "joao@",
+                "joao @example.com",
+                "a@b",
+                "@x.io",
+                "x@-.-",
+                "<joao@x.com>",
+                "joao@x.com>",
+                ".joao@example.com",
+                "joao.@example.com",
+                "joao..silva@example.com",
+                "joao@-example.com",
+                "joao@example-.com",
+                "joao@example..com",
+                "joao@example.c",
+                "joao@example.c0m",
+                "joao@127.0.0.1",
+                'jo"ao@example.com',
+                "joao@exa_mple.com",
+                "joao\u200b@example.com",
+                "joao@example.com\u2060",
+            ],
         ),
         (
             "url",
-            ["https://www.example.com/loja?x=1", "http://localhost:8080/"],
-            ["ftp://x.com", "example.com", "https://"],
+            [
+                "https://www.example.com/loja?x=1",
+                "http://localhost:8080/",
+                "HTTPS://EXAMPLE.COM",
+                "Http://example.com/Caminho",
+                "http://example.com:0/",
+                "http://example.com:65535/",
+                "https://example.com#parte",
+            ],
+            [
+                "ftp://x.com",
+                "example.com",
+                "https://",
+                "httpss://example.com",
+                "https://example.com:65536/",
+                "https://example.com:99999/",
+                "https://example.com:123456/",
+                "https://-example.com",
+                "https://exa mple.com",
+                "https://example.com/\u200bpage",
+            ],
         ),
         (
             "uuid",
@@ -89,6 +143,22 @@ def test_format_patterns_accept_and_reject(kind: str, good: list[str], bad: list
 
     assert all(pattern.search(value) for value in good)
     assert not any(pattern.search(value) for value in bad)
+
+
+def test_the_space_class_and_the_white_space_string_are_the_same_characters() -> None:
+    space = re.compile(f"[{SPACE_CLASS}]")
+
+    matched = {chr(code) for code in range(0x10000) if space.fullmatch(chr(code))}
+
+    assert matched == set(WHITESPACE)
+
+
+def test_white_space_includes_what_python_calls_white_space_and_invisible_characters() -> None:
+    python = {chr(code) for code in range(0x10000) if chr(code).isspace()}
+    invisible = set("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2066\ufeff")
+
+    assert python | invisible <= set(WHITESPACE)
+    assert not set(WHITESPACE) & set("abcABC0123@.-_/\u00e9\u3042")
 
 
 def test_version_changes_when_a_rule_changes(schema) -> None:

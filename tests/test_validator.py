@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ticket_schema.messages import explain, message, resolve_language
-from ticket_schema.validator import NotAnObject, Validator
+from ticket_schema.messages import explain, format_number, message, resolve_language, ui_text
+from ticket_schema.validator import FORMAT_CODES, NotAnObject, Validator
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +64,36 @@ def test_long_description_is_reported_with_its_limit(definition, validator, ques
     (problem,) = validator.validate(question).problems
 
     assert (problem.code, problem.params["max_length"]) == ("too_long", 10000)
-    assert explain(definition, problem, "en") == "Description must be 10000 characters or fewer"
+    assert explain(definition, problem, "en") == "Description must be 10,000 characters or fewer"
     assert explain(definition, problem, "pt-BR") == (
-        "O campo “Descrição” deve ter no máximo 10000 caracteres"
+        "O campo “Descrição” deve ter no máximo 10.000 caracteres"
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "english", "portuguese"),
+    [
+        (0, "0", "0"),
+        (999, "999", "999"),
+        (1000, "1,000", "1.000"),
+        (2048, "2,048", "2.048"),
+        (10000, "10,000", "10.000"),
+        (1234567, "1,234,567", "1.234.567"),
+        (-12000, "-12,000", "-12.000"),
+    ],
+)
+def test_numbers_are_written_as_each_language_writes_them(number, english, portuguese) -> None:
+    assert format_number(number, "en") == english
+    assert format_number(number, "pt-BR") == portuguese
+
+
+def test_a_count_picks_the_plural_form_and_is_shown_grouped(definition) -> None:
+    assert ui_text(definition, "form.characters_limit", "en", count=10000) == (
+        "You can enter up to 10,000 characters"
+    )
+    assert ui_text(definition, "form.characters_remaining", "pt-BR", count=1) == "Resta 1 caractere"
+    assert ui_text(definition, "form.characters_remaining", "pt-BR", count=1000) == (
+        "Restam 1.000 caracteres"
     )
 
 
@@ -79,7 +106,64 @@ def test_missing_severity_asks_to_select_one(definition, validator, question) ->
     assert explain(definition, problem, "pt-BR") == "Selecione uma severidade"
 
 
-@pytest.mark.parametrize("value", ["", "     ", "\t\n", "\u00a0\u3000", None])
+@pytest.mark.parametrize(
+    ("field", "value", "english", "portuguese"),
+    [
+        (
+            "email",
+            "joao@",
+            "Enter your e-mail address in the correct format, like name@example.com",
+            "Informe seu endereço de e-mail no formato correto, como nome@exemplo.com",
+        ),
+        (
+            "url",
+            "www.example.com",
+            "Enter the affected URL in full, starting with http:// or https://, "
+            "like https://www.example.com/page",
+            "Informe a URL afetada no formato completo, começando com http:// ou https://, "
+            "como https://www.exemplo.com/pagina",
+        ),
+        (
+            "device_uuid",
+            "1234",
+            "Enter the device UUID as 32 letters and digits in groups of 8-4-4-4-12, "
+            "like 123e4567-e89b-12d3-a456-426614174000",
+            "Informe o UUID do dispositivo com 32 letras e números em grupos de 8-4-4-4-12, "
+            "como 123e4567-e89b-12d3-a456-426614174000",
+        ),
+        (
+            "severity",
+            "urgent",
+            "Select a severity from the list",
+            "Selecione uma severidade na lista",
+        ),
+    ],
+)
+def test_a_value_in_the_wrong_format_is_explained_naming_its_field(
+    definition, validator, question, field, value, english, portuguese
+) -> None:
+    question[field] = value
+
+    (problem,) = validator.validate(question).problems
+
+    assert explain(definition, problem, "en") == english
+    assert explain(definition, problem, "pt-BR") == portuguese
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "     ",
+        "\t\n",
+        "\u00a0\u3000",
+        None,
+        "\u200b" * 6,
+        "\u200c\u200d\u2060",
+        "\ufeff \u200b\u00ad",
+        "\u200e\u202f\u2066",
+    ],
+)
 def test_value_of_only_white_space_counts_as_missing(validator, question, value) -> None:
     question["subject"] = value
 
@@ -108,12 +192,19 @@ def test_lengths_count_characters_not_bytes(validator, question) -> None:
     [
         ("email", "joao@", "bad_email"),
         ("email", "joao @example.com", "bad_email"),
+        ("email", "x@-.-", "bad_email"),
+        ("email", "<joao@x.com>", "bad_email"),
+        ("email", "joao..silva@example.com", "bad_email"),
+        ("email", "joao@example.c", "bad_email"),
+        ("email", "joao\u200b@example.com", "bad_email"),
         ("url", "www.example.com", "bad_url"),
         ("url", "javascript:alert(1)", "bad_url"),
+        ("url", "https://example.com:65536/", "bad_url"),
         ("device_uuid", "123e4567-e89b-12d3-a456-42661417400", "bad_uuid"),
         ("severity", "urgent", "not_a_choice"),
         ("connection_type", "carrier pigeon", "not_a_choice"),
         ("subject", 12345, "wrong_type"),
+        ("subject", "Cache \ud800 issue", "wrong_type"),
         ("severity", ["general_guidance"], "wrong_type"),
         ("colour", "blue", "unknown_field"),
     ],
@@ -124,6 +215,43 @@ def test_a_bad_value_is_reported_on_its_field(validator, question, field, value,
     problems = validator.validate(question).problems
 
     assert [(p.field, p.code) for p in problems] == [(field, code)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "joão.silva+suporte@exemplo.com.br"),
+        ("email", "o'brien@mail.example.ie"),
+        ("url", "HTTPS://WWW.EXAMPLE.COM/LOJA"),
+        ("url", "http://localhost:65535/"),
+        ("subject", "Cache \U0001f525 issue"),
+    ],
+)
+def test_a_good_value_is_accepted(validator, question, field, value) -> None:
+    question[field] = value
+
+    assert validator.validate(question).valid
+
+
+def test_text_with_a_lone_surrogate_is_not_text(definition, validator, question) -> None:
+    question["subject"] = "\ud800" * 10
+
+    (problem,) = validator.validate(question).problems
+
+    assert explain(definition, problem, "en") == "Enter a subject as text"
+    assert explain(definition, problem, "pt-BR") == "Informe um assunto como texto"
+
+
+def test_an_unknown_field_with_a_lone_surrogate_is_named_printably(
+    definition, validator, question
+) -> None:
+    question["colour\udc00"] = "blue"
+
+    (problem,) = validator.validate(question).problems
+
+    said = explain(definition, problem, "en")
+    assert said.startswith("This form has no field called “colour\\udc00”.")
+    said.encode("utf-8")
 
 
 def test_one_problem_per_field_even_when_several_apply(validator, question) -> None:
@@ -163,17 +291,20 @@ def test_a_submission_that_is_not_an_object_is_refused(validator, submission) ->
         validator.validate(submission)
 
 
-def test_no_message_says_invalid_input(definition) -> None:
+def test_every_message_names_its_field_and_none_says_invalid_input(definition) -> None:
     for field in definition.fields:
         codes = ["required", "wrong_type"]
         codes += ["too_short"] if field.min_length else []
         codes += ["too_long"] if field.max_length else []
         codes += ["not_a_choice"] if field.kind == "choice" else []
+        codes += [FORMAT_CODES[field.kind]] if field.kind in FORMAT_CODES else []
         for code in codes:
             for lang in definition.language_codes:
                 text = message(definition, field.id, code, lang)
                 assert "invalid" not in text.lower()
                 assert "{" not in text, text
+                named = field.noun[lang] in text or field.label[lang] in text
+                assert named, (field.id, code, lang, text)
 
 
 @pytest.mark.parametrize(

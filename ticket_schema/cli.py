@@ -1,8 +1,9 @@
 """The `ticket-schema` command: check the definition, print the schema, validate tickets.
 
 Exit codes: 0 when all is well, 1 when the definition or a submission is
-rejected, 2 when the input cannot be used at all (unreadable, not JSON, not
-an object) or the command line is wrong.
+rejected, 2 when the input cannot be used at all (a file that cannot be
+read, a submission that is not UTF-8 text, not JSON or not an object) or
+the command line is wrong.
 """
 
 from __future__ import annotations
@@ -18,12 +19,20 @@ from typing import Any
 from ticket_schema.definition import Definition, DefinitionError, load
 from ticket_schema.intake.commands import add_commands as add_intake_commands
 from ticket_schema.messages import problems_as_data, resolve_language
+from ticket_schema.submission_input import UnusableSubmission, read_submission
 from ticket_schema.submission_schema import submission_schema
-from ticket_schema.validator import NotAnObject, Validator
+from ticket_schema.validator import Validator
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_UNUSABLE = 2
+
+# How standard input is named in messages.
+STDIN_NAME = "<stdin>"
+
+
+class _Unusable(Exception):
+    """Input the command cannot use at all; its message is the one line to print."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
     try:
         return args.handler(args)
+    except _Unusable as error:
+        print(f"ticket-schema: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except DefinitionError as error:
         print(error, file=sys.stderr)
         return EXIT_REJECTED
@@ -105,8 +117,19 @@ def _definition_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _load(path: Path | None) -> Definition:
+    """The definition at `path`; a file that cannot be opened at all is unusable input."""
+    if path is not None:
+        # Broken content is the loader's to report, with every problem in it.
+        try:
+            path.open("rb").close()
+        except OSError as error:
+            raise _Unusable(f"cannot read the definition {path}: {error.strerror}") from None
+    return load(path)
+
+
 def _check(args: argparse.Namespace) -> int:
-    definition = load(args.definition)
+    definition = _load(args.definition)
     print(
         f"{definition.path}: ok ({len(definition.languages)} languages, "
         f"{len(definition.severities)} severities, "
@@ -116,28 +139,23 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    definition = load(args.definition)
+    definition = _load(args.definition)
     json.dump(submission_schema(definition), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
-    definition = load(args.definition)
+    definition = _load(args.definition)
     lang = resolve_language(definition, args.lang)
     if args.lang and args.lang not in definition.language_codes:
-        return _unusable(
+        raise _Unusable(
             f"unknown language {args.lang!r}; "
             f"expected one of: {', '.join(definition.language_codes)}"
         )
 
-    submission, error = _read_json(args.file)
-    if error:
-        return _unusable(error)
-    try:
-        verdict = Validator(definition).validate(submission)
-    except NotAnObject as problem:
-        return _unusable(f"{args.file}: {problem}")
+    submission = _read_submission(args.file)
+    verdict = Validator(definition).validate(submission)
 
     problems = problems_as_data(definition, verdict.problems, lang)
     if args.json:
@@ -170,22 +188,17 @@ def _accepted(definition: Definition, lang: str) -> str:
     return definition.ui_text("cli.accepted", lang)
 
 
-def _read_json(name: str) -> tuple[Any, str | None]:
+def _read_submission(name: str) -> dict[str, Any]:
+    # Standard input is read as bytes, so that it is decoded exactly as a file is.
+    shown = STDIN_NAME if name == "-" else name
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     except OSError as error:
-        return None, f"cannot read {name}: {error.strerror}"
-    except UnicodeDecodeError:
-        return None, f"cannot read {name}: it is not UTF-8 text"
+        raise _Unusable(f"cannot read {shown}: {error.strerror or error}") from None
     try:
-        return json.loads(text), None
-    except json.JSONDecodeError as error:
-        return None, f"{name}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
-
-
-def _unusable(message: str) -> int:
-    print(f"ticket-schema: {message}", file=sys.stderr)
-    return EXIT_UNUSABLE
+        return read_submission(data)
+    except UnusableSubmission as error:
+        raise _Unusable(error.describe(shown)) from None
 
 
 if __name__ == "__main__":

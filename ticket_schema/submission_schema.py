@@ -18,28 +18,68 @@ from ticket_schema.definition import Definition, Field
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # What counts as white space: the union of what Python and JavaScript call
-# white space, spelled out so that both sides trim and match the same way.
-SPACE_CLASS = (
-    r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a"
-    r"\u2028\u2029\u202f\u205f\u3000\ufeff"
+# white space, and the invisible format characters (zero-width space and
+# joiners, word joiner, direction marks, soft hyphen...) that make a value
+# look blank or hide inside an address. Both sides trim these characters
+# and refuse them in formats. Only characters of the Basic Multilingual
+# Plane, since the browser compares them one UTF-16 unit at a time.
+_SPACE_RANGES = (
+    (0x0009, 0x000D),
+    (0x001C, 0x0020),
+    (0x0085, 0x0085),
+    (0x00A0, 0x00A0),
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0x1680, 0x1680),
+    (0x180E, 0x180E),  # Mongolian vowel separator, once white space
+    (0x2000, 0x200F),  # spaces, zero-width space and joiners, direction marks
+    (0x2028, 0x202F),  # line and paragraph separators, direction embeddings
+    (0x205F, 0x2064),  # medium mathematical space, word joiner, invisible operators
+    (0x2066, 0x206F),  # direction isolates, deprecated format characters
+    (0x3000, 0x3000),
+    (0xFEFF, 0xFEFF),  # zero-width no-break space (byte order mark)
 )
-WHITESPACE = (
-    "\t\n\v\f\r \x1c\x1d\x1e\x1f\x85\xa0\u1680"
-    + "".join(chr(code) for code in range(0x2000, 0x200B))
-    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+WHITESPACE = "".join(chr(code) for low, high in _SPACE_RANGES for code in range(low, high + 1))
+# The same set as the inside of a regular-expression class.
+SPACE_CLASS = "".join(
+    rf"\u{low:04x}" if low == high else rf"\u{low:04x}-\u{high:04x}" for low, high in _SPACE_RANGES
 )
 
 # Formats of the kinds that have one. Each pattern is written in the common
-# subset of ECMA-262 and Python regular expressions, so the browser and the
-# server read it the same way. Values are trimmed before they are checked.
+# subset of ECMA-262 (with the "u" flag) and Python regular expressions, so
+# the browser and the server read it the same way; a negated class stands
+# in for Unicode properties, which Python's `re` lacks. Values are trimmed
+# before they are checked.
+
+# A character of an address's local part: a letter, a digit or one of
+# !#$%&'*+/=?^_`{|}~- , or any character beyond ASCII that is not white
+# space or a control (addresses may be international).
+_LOCAL_CHAR = rf'[^\x00-\x20"(),.:;<>@\[\\\]\x7f-\x9f{SPACE_CLASS}]'
+# A letter or digit of a domain name, beyond ASCII too (international names).
+_LABEL_CHAR = rf"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x9f{SPACE_CLASS}]"
+# A letter of a top-level domain: the same without the digits.
+_TLD_LETTER = rf"[^\x00-\x40\x5b-\x60\x7b-\x9f{SPACE_CLASS}]"
+_LABEL = rf"{_LABEL_CHAR}+(?:-+{_LABEL_CHAR}+)*"
+# A port number from 0 to 65535.
+_PORT = (
+    r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}"
+    r"|[1-5][0-9]{4}|[0-9]{1,4})"
+)
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+
 PATTERNS = {
-    # Something, an @, and a domain with at least one dot; no spaces.
-    "email": rf"^[^@{SPACE_CLASS}]+@[^@.{SPACE_CLASS}]+(\.[^@.{SPACE_CLASS}]+)+$",
-    # An absolute http or https address with a host name.
+    # A dot-atom local part (no quoted forms), an @, and a domain of labels
+    # that neither start nor end with a hyphen; the last label is at least
+    # two letters, or an international one in its xn-- form.
+    "email": (
+        rf"^{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*"
+        rf"@(?:{_LABEL}\.)+(?:{_TLD_LETTER}{{2,}}|[Xx][Nn]--{_LABEL})$"
+    ),
+    # An absolute http or https address, its scheme in any case, with a
+    # host name and an optional port.
     "url": (
-        r"^https?://[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
-        r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?"
-        rf"([/?#][^{SPACE_CLASS}]*)?$"
+        rf"^[Hh][Tt][Tt][Pp][Ss]?://{_HOST_LABEL}(?:\.{_HOST_LABEL})*(?::{_PORT})?"
+        rf"(?:[/?#][^{SPACE_CLASS}]*)?$"
     ),
     # 8-4-4-4-12 hexadecimal digits.
     "uuid": r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",

@@ -15,10 +15,13 @@ Problem codes:
   (Unicode code points) after trimming;
 - ``not_a_choice``: a choice field holds a value that is not one of its
   choices (parameter ``choices``);
-- ``wrong_type``: a field holds something other than text;
+- ``wrong_type``: a field holds something other than text, or text with a
+  lone surrogate (half of a UTF-16 pair, which JSON can spell ``"\\ud800"``
+  but no text can hold);
 - ``bad_email`` / ``bad_url`` / ``bad_uuid``: text not in the field's format;
 - ``unknown_field``: a field the definition does not have (parameter
-  ``field``);
+  ``field``, the name as it can be printed: a lone surrogate in it is
+  written out as ``\\ud800``);
 - ``out_of_date``: reported by the intake service, not here, when a
   submission from an older form no longer validates.
 """
@@ -33,6 +36,7 @@ from typing import Any
 import jsonschema
 
 from ticket_schema.definition import Definition
+from ticket_schema.submission_input import json_type, lone_surrogate, printable
 from ticket_schema.submission_schema import (
     FORMATS,
     PATTERNS,
@@ -106,15 +110,24 @@ class Validator:
     def validate(self, submission: Any) -> Verdict:
         """Judge a submission; raises NotAnObject when it is not a mapping."""
         if not isinstance(submission, Mapping):
-            raise NotAnObject(f"a submission must be a JSON object, not {_json_type(submission)}")
+            raise NotAnObject(f"a submission must be a JSON object, not {json_type(submission)}")
 
         normalized = normalize(submission)
         found: dict[str, Problem] = {}
+
+        def keep(problem: Problem) -> None:
+            kept = found.get(problem.field)
+            if kept is None or PRIORITY.index(problem.code) < PRIORITY.index(kept.code):
+                found[problem.field] = problem
+
         for error in self._json_validator.iter_errors(normalized):
             for problem in self._problems_from(error, normalized):
-                kept = found.get(problem.field)
-                if kept is None or PRIORITY.index(problem.code) < PRIORITY.index(kept.code):
-                    found[problem.field] = problem
+                keep(problem)
+
+        # The schema has no word for text that cannot be stored or printed.
+        for name, value in normalized.items():
+            if isinstance(value, str) and lone_surrogate(value):
+                keep(Problem(name, "wrong_type"))
 
         keys = list(normalized)
         ordered = sorted(
@@ -143,7 +156,7 @@ class Validator:
             if keyword == "additionalProperties":
                 known = set(self._kinds)
                 return [
-                    Problem(name, "unknown_field", {"field": name})
+                    Problem(name, "unknown_field", {"field": printable(name)})
                     for name in instance
                     if name not in known
                 ]
@@ -201,17 +214,3 @@ def _matcher(pattern: re.Pattern[str]):
         return not isinstance(instance, str) or pattern.search(instance) is not None
 
     return check
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if value is None:
-        return "null"
-    return type(value).__name__

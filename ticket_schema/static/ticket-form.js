@@ -45,6 +45,12 @@
     return value.slice(start, end);
   };
 
+  // Half of a UTF-16 pair with no other half: no character, and no text
+  // the server can store. A field name holding one is shown escaped.
+  const LONE_SURROGATE = /[\ud800-\udfff]/u;
+  const printable = (name) =>
+    name.replace(/[\ud800-\udfff]/gu, (half) => "\\u" + half.charCodeAt(0).toString(16));
+
   const regexps = new Map();
   const matches = (pattern, value) => {
     if (!regexps.has(pattern)) regexps.set(pattern, new RegExp(pattern, "u"));
@@ -81,7 +87,7 @@
       const field = fields.get(name);
       if (!field) {
         if (rules.closed) report(name, "unknown_field");
-      } else if (typeof value !== "string") {
+      } else if (typeof value !== "string" || LONE_SURROGATE.test(value)) {
         report(name, "wrong_type");
       } else {
         // Characters are code points, as the server counts them; a limit
@@ -102,7 +108,7 @@
         code: code,
         message: fields.has(name)
           ? fields.get(name).messages[code]
-          : fill(rules.unknownField, { field: name }),
+          : fill(rules.unknownField, { field: printable(name) }),
       }));
   }
 
@@ -180,7 +186,9 @@
         const left = field.maxLength - [...trim(controls[0].value, space)].length;
         const count = Math.abs(left);
         const forms = left < 0 ? rules.text.tooMany : rules.text.remaining;
-        const text = fill(forms[rules.pluralOne.includes(count) ? "one" : "other"], { count });
+        // The plural form is chosen by the number; the text shows it as the language writes it.
+        const sentence = forms[rules.pluralOne.includes(count) ? "one" : "other"];
+        const text = fill(sentence, { count: count.toLocaleString(rules.lang) });
         shown.textContent = text;
         shown.classList.toggle("tsf-count--over", left < 0);
         clearTimeout(timer);
