@@ -12,9 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
-from intake_support import valid_ticket
+from intake_support import count_tickets, valid_ticket
 from playwright.sync_api import expect
+
+from ticket_schema import protocol
 
 pytestmark = [pytest.mark.browser, pytest.mark.http]
 
@@ -142,6 +145,47 @@ def test_without_javascript_a_plain_post_leads_to_the_confirmation_page(
     expect(page.locator("#ticket-status")).to_have_text("Aberto")
     expect(page.locator("#ticket-subject")).to_have_text("Sem JavaScript, ticket simples")
     assert violations == []
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_without_javascript_each_view_of_the_docs_page_has_a_key_of_its_own(
+    browser, docs_url, lang
+):
+    keys = []
+    for _ in range(2):
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(docs_url(lang))
+        key = page.locator(f'[data-ticket-form] input[name="{protocol.IDEMPOTENCY_FIELD}"]')
+        keys.append(key.get_attribute("value"))
+        context.close()
+
+    assert all(keys)
+    assert keys[0] != keys[1]
+
+
+@pytest.mark.parametrize("where", ["docs page", "standalone page"])
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_the_built_plain_form_sent_twice_from_one_view_makes_one_ticket(
+    intake_server, docs_form_pages, definition, where, lang
+):
+    # What a double click, or a resend after a lost answer, posts: the same view's form again.
+    address = docs_form_pages[lang] if where == "docs page" else STANDALONE_PAGE[lang]
+    with httpx.Client(base_url=intake_server.url, timeout=10) as http:
+        page = http.get(address)
+        hidden = dict(
+            re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
+        )
+        fields = {**hidden, **valid_ticket(definition, lang), protocol.HONEYPOT_FIELD: ""}
+        before = count_tickets(intake_server.database)
+
+        answers = [http.post("/api/tickets", data=fields) for _ in range(2)]
+
+    assert page.headers["cache-control"] == "no-store"
+    assert hidden[protocol.IDEMPOTENCY_FIELD]
+    assert [answer.status_code for answer in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert count_tickets(intake_server.database) == before + 1
 
 
 def test_without_javascript_two_visitors_of_the_static_form_get_two_tickets(

@@ -17,6 +17,7 @@ import pytest
 from intake_support import RunningService, count_tickets, start_service, valid_ticket
 
 from ticket_schema import protocol
+from ticket_schema.form import render_form, render_standalone_page
 from ticket_schema.intake.settings import MAX_BODY_BYTES
 from ticket_schema.intake.sqlite_storage import SqliteStorage
 from ticket_schema.intake.storage import StorageError
@@ -31,13 +32,19 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """A tiny stand-in for the built site: a home page in each language and a 404 page."""
+def site(tmp_path_factory, definition) -> Path:
+    """A tiny stand-in for the built site: a home page in each language, a 404 page, and the
+    form's own pages and fragments as the generator writes them."""
     root = tmp_path_factory.mktemp("site")
     (root / "index.html").write_text("<!doctype html><title>Support</title><p>home</p>")
     (root / "pt-BR").mkdir()
     (root / "pt-BR" / "index.html").write_text("<!doctype html><title>Suporte</title>")
     (root / "404.html").write_text("<!doctype html><title>Lost</title><p>the site's own 404</p>")
+    for lang in definition.language_codes:
+        folder = root / "ticket-form" / lang
+        folder.mkdir(parents=True)
+        (folder / "index.html").write_text(render_standalone_page(definition, lang))
+        (folder / "fragment.html").write_text(render_form(definition, lang))
     return root
 
 
@@ -59,6 +66,11 @@ def post_json(client: httpx.Client, body, **headers) -> httpx.Response:
 
 def post_form(client: httpx.Client, fields: dict, **headers) -> httpx.Response:
     return client.post("/api/tickets", data=fields, headers=headers)
+
+
+def hidden_inputs(page: httpx.Response) -> dict[str, str]:
+    """The hidden inputs of a page's form, as a browser without JavaScript posts them."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
 
 
 def stored(service: RunningService, number: str):
@@ -105,6 +117,48 @@ def test_an_accepted_ticket_is_stored_with_its_language_version_status_and_times
     assert ticket.status == definition.statuses[0].id == "open"
     assert ticket.created_at == ticket.updated_at
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$", ticket.created_at)
+
+
+def test_the_ticket_is_also_kept_exactly_as_the_customer_sent_it(client, service, definition):
+    sent = valid_ticket(
+        definition,
+        "en",
+        subject="  Purge the cache  ",
+        description="First line of what happened.\r\nSecond line, after a CRLF.  ",
+        url="",
+    )
+    meta = {protocol.FORM_LANGUAGE_FIELD: "en", protocol.HONEYPOT_FIELD: ""}
+
+    number = post_json(client, {**sent, **meta}).json()["number"]
+
+    ticket = stored(service, number)
+    assert ticket.received == sent
+    assert ticket.submission == normalize(sent)
+    assert ticket.submission["subject"] == "Purge the cache"
+    assert "url" not in ticket.submission
+
+
+def test_a_plain_form_ticket_is_kept_as_typed_without_the_forms_hidden_inputs(
+    client, service, definition
+):
+    sent = valid_ticket(definition, "pt-BR", subject=" Site fora do ar ", device_uuid="")
+    hidden = {
+        protocol.IDEMPOTENCY_FIELD: "kept-as-typed",
+        protocol.SCHEMA_VERSION_FIELD: version_of(submission_schema(definition)),
+        protocol.FORM_LANGUAGE_FIELD: "pt-BR",
+        protocol.HONEYPOT_FIELD: "",
+    }
+
+    response = post_form(client, {**sent, **hidden})
+
+    token = response.headers["Location"].rsplit("/", 1)[1]
+    db = SqliteStorage(service.database, create=False)
+    try:
+        ticket = db.get_by_status_token(token)
+    finally:
+        db.close()
+    assert ticket.received == sent
+    assert ticket.submission["subject"] == "Site fora do ar"
 
 
 def test_the_answer_is_in_the_language_chosen_for_the_ticket(client, definition):
@@ -240,7 +294,7 @@ def test_a_plain_form_post_with_errors_comes_back_with_every_value_kept(client, 
     assert "There is a problem" in html
     assert html.count('aria-invalid="true"') >= 3
     assert "Enter a subject of at least 5 characters" in html
-    assert "Enter an e-mail address in the correct format" in html
+    assert "e-mail address in the correct format" in html
     assert 'value="Hi"' in html
     assert 'value="joao @example.com"' in html
     assert "Pages show &#34;502&#34; &amp; &lt;nothing&gt; else for ten minutes now." in html
@@ -275,6 +329,128 @@ def test_the_plain_forms_hidden_key_makes_a_double_submission_one_ticket(
 
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
+    assert service.count_tickets() == before + 1
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_each_view_of_a_page_holding_the_form_gets_an_idempotency_key_of_its_own(client, lang):
+    first = client.get(f"/ticket-form/{lang}/")
+    second = client.get(f"/ticket-form/{lang}/")
+
+    keys = [hidden_inputs(page)[protocol.IDEMPOTENCY_FIELD] for page in (first, second)]
+    assert first.status_code == second.status_code == 200
+    assert all(keys)
+    assert keys[0] != keys[1]
+    assert first.headers["cache-control"] == "no-store"
+    assert "etag" not in first.headers
+    assert first.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_one_plain_form_page_posted_twice_makes_one_ticket(client, service, definition):
+    page = client.get("/ticket-form/pt-BR/")
+    fields = {**hidden_inputs(page), **valid_ticket(definition, "pt-BR")}
+    before = service.count_tickets()
+
+    first = post_form(client, fields)
+    second = post_form(client, fields)
+
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert service.count_tickets() == before + 1
+
+
+def test_files_without_the_form_are_served_as_built_and_may_be_cached(client, site):
+    fragment = client.get("/ticket-form/en/fragment.html")
+    home = client.get("/")
+
+    # The embed script fills the fragment's key itself.
+    assert fragment.text == (site / "ticket-form" / "en" / "fragment.html").read_text()
+    assert f'name="{protocol.IDEMPOTENCY_FIELD}">' in fragment.text
+    for response in (fragment, home):
+        assert "etag" in response.headers
+        assert "cache-control" not in response.headers
+
+
+# ---- one idempotency key, one ticket
+
+
+def test_a_key_sent_again_with_another_ticket_is_refused_with_409_and_nothing_is_stored(
+    client, service, definition
+):
+    key = {protocol.IDEMPOTENCY_HEADER: "reused-for-another-ticket"}
+    first = post_json(client, valid_ticket(definition, "en", subject="The first ticket"), **key)
+    before = service.count_tickets()
+
+    second = post_json(
+        client, valid_ticket(definition, "en", subject="Somebody else's ticket"), **key
+    )
+
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert second.json() == {"error": definition.ui_text("intake.error.idempotency_conflict", "en")}
+    assert first.json()["number"] not in second.text
+    assert "status" not in second.text
+    assert service.count_tickets() == before
+
+
+def test_a_resend_that_differs_only_in_white_space_is_the_same_ticket(client, definition):
+    key = {protocol.IDEMPOTENCY_HEADER: "resent-with-spaces"}
+    ticket = valid_ticket(definition, "en", subject="Cache purge question")
+
+    first = post_json(client, ticket, **key)
+    again = post_json(client, {**ticket, "subject": " Cache purge question  "}, **key)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["number"] == first.json()["number"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_plain_form_reusing_its_key_for_another_ticket_gets_a_short_409_page(
+    client, service, definition
+):
+    hidden = {
+        protocol.IDEMPOTENCY_FIELD: "plain-form-reused",
+        protocol.FORM_LANGUAGE_FIELD: "pt-BR",
+    }
+    post_form(client, {**valid_ticket(definition, "pt-BR", subject="Primeiro ticket"), **hidden})
+    before = service.count_tickets()
+
+    response = post_form(
+        client, {**valid_ticket(definition, "pt-BR", subject="Outro ticket"), **hidden}
+    )
+
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<title>Erro: O ticket não foi enviado</title>" in response.text
+    assert definition.ui_text("intake.error.idempotency_conflict", "pt-BR") in response.text
+    assert "/tickets/status/" not in response.text
+    assert "/tickets/received/" not in response.text
+    assert service.count_tickets() == before
+
+
+def test_one_key_sent_at_once_with_two_different_tickets_makes_one_ticket(service, definition):
+    tickets = [
+        valid_ticket(definition, "en", subject="One version of the ticket"),
+        valid_ticket(definition, "en", subject="Another version of it"),
+    ]
+    before = service.count_tickets()
+    start = threading.Barrier(10)
+
+    def post(index: int) -> tuple[int, str, str]:
+        with httpx.Client(base_url=service.url, timeout=10) as own:
+            start.wait()
+            sent = tickets[index % 2]
+            response = post_json(own, sent, **{protocol.IDEMPOTENCY_HEADER: "raced-two-ways"})
+            return response.status_code, sent["subject"], response.json().get("number", "")
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(post, range(10)))
+
+    accepted = {(subject, number) for status, subject, number in answers if status == 201}
+    refused = {subject for status, subject, _ in answers if status == 409}
+    assert len(accepted) == 1
+    assert refused == {t["subject"] for t in tickets} - {subject for subject, _ in accepted}
+    assert sorted({status for status, _, _ in answers}) == [201, 409]
     assert service.count_tickets() == before + 1
 
 
@@ -392,14 +568,43 @@ def raw_request(service: RunningService, head: str, body: bytes, wait: float = 5
     port = urlsplit(service.url).port
     with socket.create_connection(("127.0.0.1", port), timeout=wait) as connection:
         connection.sendall(head.encode("ascii") + body)
-        answer = b""
-        deadline = time.monotonic() + wait
-        while b"\r\n\r\n" not in answer and time.monotonic() < deadline:
-            chunk = connection.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-        return answer
+        return read_answer(connection, wait)
+
+
+def read_answer(connection: socket.socket, wait: float) -> bytes:
+    """What the service answers within `wait`: at least its status line and headers."""
+    answer = b""
+    deadline = time.monotonic() + wait
+    while b"\r\n\r\n" not in answer and time.monotonic() < deadline:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        answer += chunk
+    return answer
+
+
+def read_until_closed(connection: socket.socket, wait: float) -> bytes:
+    """Everything the service sends until it closes the connection (at most `wait` seconds)."""
+    answer = b""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return answer
+        answer += chunk
+    raise AssertionError(f"the connection was still open after {wait} seconds")
+
+
+def reads_on(connection: socket.socket, seconds: float) -> bool:
+    """Whether the service keeps taking a body sent after its answer, for `seconds`."""
+    chunk = b"2000\r\n" + b" " * 0x2000 + b"\r\n"
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            connection.sendall(chunk)
+    except OSError:
+        return False
+    return True
 
 
 def test_a_declared_huge_body_is_refused_before_it_has_arrived(service):
@@ -430,6 +635,58 @@ def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(service):
     assert answer.startswith(b"HTTP/1.1 413 ")
 
 
+def test_a_refused_endless_body_closes_the_connection_instead_of_being_read_on(service):
+    port = urlsplit(service.url).port
+    head = (
+        b"POST /api/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(
+            head + b"%x\r\n%s\r\n" % (MAX_BODY_BYTES + 1, b" " * (MAX_BODY_BYTES + 1))
+        )
+        answer = read_answer(connection, 5)
+
+        assert answer.startswith(b"HTTP/1.1 413 ")
+        assert b"\r\nconnection: close\r\n" in answer.lower()
+        assert not reads_on(connection, 5)
+
+
+def test_a_declared_huge_body_gets_413_with_connection_close(service):
+    head = (
+        "POST /api/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000000\r\n\r\n"
+    )
+
+    answer = raw_request(service, head, b"subject=")
+
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert b"\r\nconnection: close\r\n" in answer.lower()
+
+
+def test_a_body_that_stops_arriving_gets_408_with_one_clear_line(tmp_path, definition):
+    head = (
+        "POST /api/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: pt-BR\r\n"
+        "Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n"
+    )
+    with start_service(tmp_path, body_timeout=0.5) as impatient:
+        port = urlsplit(impatient.url).port
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            started = time.monotonic()
+            connection.sendall(head.encode("ascii") + b'{"subject": "' + b"x" * 87)
+            answer = read_until_closed(connection, 5)
+            waited = time.monotonic() - started
+        stored_tickets = impatient.count_tickets()
+
+    status, _, rest = answer.partition(b"\r\n")
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 408 ")
+    assert 0.5 <= waited < 4
+    assert b"connection: close" in headers.lower()
+    assert json.loads(body) == {"error": definition.ui_text("form.network_error", "pt-BR")}
+    assert stored_tickets == 0
+
+
 @pytest.mark.parametrize(
     "content_type",
     ["text/plain", "multipart/form-data; boundary=x", "application/xml", None],
@@ -452,6 +709,8 @@ def test_a_wrong_content_type_is_refused_with_415(client, service, content_type,
         (b"", "not valid JSON"),
         (b'{"subject": "Hi"', "not valid JSON"),
         (b"NaN-ish", "not valid JSON"),
+        (b'{"subject": NaN}', "not valid JSON"),
+        (b'{"subject": -Infinity}', "not valid JSON"),
         (b"[" * 30_000 + b"]" * 30_000, "not valid JSON"),
         (b"[]", "must be a JSON object"),
         (b'"a ticket"', "must be a JSON object"),
@@ -511,13 +770,42 @@ def test_a_filled_honeypot_gets_a_believable_answer_and_nothing_is_stored(
 
     assert as_json.status_code == 201
     assert NUMBER.match(as_json.json()["number"])
-    assert as_form.status_code == 200
-    assert "Your ticket has been opened" in as_form.text
+    assert as_form.status_code == 303
     assert service.count_tickets() == before
     assert client.get(as_json.json()["status_url"]).status_code == 404
     honeypot_lines = [r.getMessage() for r in caplog.records if r.getMessage() == "honeypot"]
     assert len(honeypot_lines) == 2
     assert "spam.example" not in caplog.text
+
+
+def test_a_plain_form_with_the_honeypot_filled_is_answered_like_a_real_ticket(
+    client, service, definition
+):
+    ticket = valid_ticket(definition, "pt-BR")
+    before = service.count_tickets()
+
+    real = post_form(client, {**ticket, protocol.HONEYPOT_FIELD: ""})
+    robot = post_form(client, {**ticket, protocol.HONEYPOT_FIELD: "http://spam.example"})
+    after = service.count_tickets()
+    pages = [client.get(answer.headers["Location"]) for answer in (real, robot)]
+
+    assert (real.status_code, robot.status_code) == (303, 303)
+    assert sorted(real.headers.keys()) == sorted(robot.headers.keys())
+    assert robot.headers["Idempotent-Replayed"] == "false"
+    real_path, robot_path = (urlsplit(a.headers["Location"]).path for a in (real, robot))
+    assert re.fullmatch(r"/tickets/received/[A-Za-z0-9_-]{32}", robot_path)
+    assert len(real_path) == len(robot_path)
+    assert after == before + 1
+    for page in pages:
+        assert page.status_code == 200
+        assert '<html lang="pt-BR">' in page.text
+        assert "Seu ticket foi aberto" in page.text
+        assert NUMBER.match(re.search(r'id="ticket-number">([^<]+)<', page.text).group(1))
+    assert sorted(pages[0].headers.keys()) == sorted(pages[1].headers.keys())
+    # The same page each time it is opened, and one altered letter finds nothing.
+    assert client.get(robot.headers["Location"]).text == pages[1].text
+    altered = robot_path[:-1] + ("A" if robot_path[-1] != "A" else "B")
+    assert client.get(altered).status_code == 404
 
 
 def test_the_same_idempotency_key_sent_ten_times_at_once_makes_one_ticket(
@@ -719,6 +1007,40 @@ def test_the_services_own_pages_forbid_inline_script_and_leak_no_referrer(client
         assert response.headers["referrer-policy"] == "no-referrer"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/health", None),
+        ("POST", "/api/tickets", "ticket"),
+        ("POST", "/api/tickets", {"subject": "Hi"}),
+        ("POST", "/api/tickets", b"not json"),
+        ("GET", "/api/tickets", None),
+        ("GET", "/api/nothing-here", None),
+        ("OPTIONS", "/api/tickets", None),
+    ],
+)
+def test_every_api_answer_is_neither_cached_nor_sniffed(client, definition, method, path, body):
+    if body == "ticket":
+        body = valid_ticket(definition)
+    content = body if isinstance(body, bytes) else None
+    data = None if isinstance(body, bytes) or body is None else json.dumps(body)
+
+    response = client.request(
+        method, path, content=content or data, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_plain_forms_redirect_to_its_private_page_is_not_cached(client, definition):
+    response = post_form(client, valid_ticket(definition))
+
+    assert response.status_code == 303
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_the_pages_style_sheet_is_served(client):

@@ -24,7 +24,7 @@ DEFINITION = load()
 SCHEMA = submission_schema(DEFINITION)
 
 # Every status the README documents for POST /api/tickets.
-DOCUMENTED = {200, 201, 303, 400, 403, 413, 415, 422, 429}
+DOCUMENTED = {201, 303, 400, 403, 408, 409, 413, 415, 422, 429}
 SETTINGS = settings(
     max_examples=150,
     deadline=None,

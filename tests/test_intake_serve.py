@@ -14,7 +14,8 @@ import pytest
 from intake_support import free_port, valid_ticket
 
 from ticket_schema import site
-from ticket_schema.intake.server import prepare_site, site_sources, stale_reason
+from ticket_schema.definition import DEFAULT_PATH
+from ticket_schema.intake.server import ServeError, prepare_site, site_sources, stale_reason
 from ticket_schema.intake.settings import (
     DEFAULT_RATE_LIMIT,
     RateLimit,
@@ -112,10 +113,23 @@ def sources(tmp_path: Path) -> Path:
     return config
 
 
-def built(site_dir: Path, when: float) -> None:
+def built(site_dir: Path, when: float, definition: Path = DEFAULT_PATH) -> None:
+    """A stand-in for a site built from `definition` at the time `when`."""
     site_dir.mkdir(exist_ok=True)
     (site_dir / "index.html").write_text("<!doctype html>")
+    site.write_build_record(site_dir, definition)
     os.utime(site_dir / "index.html", (when, when))
+
+
+def definition_copy(folder: Path, name: str, when: float, *, changed: bool = False) -> Path:
+    """A copy of the packaged definition dated `when`; `changed` makes its text differ."""
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    if changed:
+        text += "# A copy being tried out.\n"
+    copy = folder / name
+    copy.write_text(text, encoding="utf-8")
+    os.utime(copy, (when, when))
+    return copy
 
 
 def test_a_missing_site_must_be_built(tmp_path, sources):
@@ -134,6 +148,61 @@ def test_a_site_older_than_a_changed_page_or_definition_is_built_again(tmp_path,
     os.utime(sources.parent / "docs" / "index.md", (later, later))
 
     assert "index.md changed" in stale_reason(tmp_path / "site", sources)
+
+
+def test_the_definition_the_service_reads_is_among_the_sites_sources(tmp_path, sources):
+    elsewhere = definition_copy(tmp_path, "ticket.yaml", time.time())
+
+    assert elsewhere in set(site_sources(sources, elsewhere))
+
+
+def test_editing_the_definition_the_service_reads_builds_the_site_again(tmp_path, sources):
+    definition = definition_copy(tmp_path, "ticket.yaml", time.time())
+    built(tmp_path / "site", time.time() + 3600, definition)
+    assert stale_reason(tmp_path / "site", sources, definition) is None
+
+    later = time.time() + 7200
+    os.utime(definition, (later, later))
+
+    assert f"{definition} changed" in stale_reason(tmp_path / "site", sources, definition)
+
+
+def test_pointing_the_service_at_another_definition_builds_the_site_again(tmp_path, sources):
+    # The other file is older than the site: its date alone would not tell.
+    earlier = time.time() - 3600
+    other = definition_copy(tmp_path, "other.yaml", earlier, changed=True)
+    built(tmp_path / "site", time.time() + 3600, DEFAULT_PATH)
+
+    reason = stale_reason(tmp_path / "site", sources, other)
+
+    assert reason == f"it was not built from {other}"
+
+
+def test_a_site_that_does_not_record_its_definition_is_built_again(tmp_path, sources):
+    built(tmp_path / "site", time.time() + 3600)
+    (tmp_path / "site" / site.BUILD_RECORD).unlink()
+
+    assert stale_reason(tmp_path / "site", sources, DEFAULT_PATH) is not None
+
+
+def test_serve_refuses_a_site_built_from_another_definition_than_its_own(
+    tmp_path, sources, monkeypatch
+):
+    other = definition_copy(tmp_path, "other.yaml", time.time(), changed=True)
+    # As when a relative TICKET_SCHEMA_DEFINITION means one file to the build
+    # and another to the service.
+    monkeypatch.setattr(
+        site, "build_site", lambda site_dir, **kw: built(site_dir, time.time(), DEFAULT_PATH)
+    )
+
+    with pytest.raises(ServeError, match=r"built from another definition than .*other\.yaml"):
+        prepare_site(Settings(site_dir=tmp_path / "site", definition=other), config_file=sources)
+
+
+def test_the_real_build_records_the_definition_it_was_built_from(built_site):
+    recorded = site.read_build_record(built_site)
+
+    assert recorded == {"definition": site.definition_digest(DEFAULT_PATH)}
 
 
 def test_the_definition_and_the_form_templates_are_among_the_sites_sources(sources):
@@ -156,7 +225,12 @@ def test_serve_builds_the_site_only_when_asked_or_out_of_date(
     tmp_path, sources, monkeypatch, build, fresh, expected_builds
 ):
     calls = []
-    monkeypatch.setattr(site, "build_site", lambda site_dir, **kw: calls.append(site_dir))
+
+    def build_site(site_dir: Path, **options) -> None:
+        calls.append(site_dir)
+        built(site_dir, time.time())
+
+    monkeypatch.setattr(site, "build_site", build_site)
     if fresh:
         built(tmp_path / "site", time.time() + 3600)
 

@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 
 from ticket_schema.intake import sqlite_storage, storage
-from ticket_schema.intake.sqlite_storage import SqliteStorage, migrations, split_statements
+from ticket_schema.intake.sqlite_storage import (
+    DatabaseRefused,
+    SqliteStorage,
+    migrations,
+    split_statements,
+)
 from ticket_schema.intake.storage import (
+    IdempotencyConflict,
     StorageError,
     canonical_number,
     is_status_token,
@@ -98,13 +104,64 @@ def test_ticket_text_is_kept_exactly_as_text(db: SqliteStorage):
     assert tricky.replace('"', '\\"') in stored
 
 
-def test_the_same_idempotency_key_returns_the_first_ticket(db: SqliteStorage):
+def test_the_same_idempotency_key_with_the_same_submission_returns_the_first_ticket(
+    db: SqliteStorage,
+):
     first, created_first = make(db, key="same")
-    second, created_second = make(db, key="same", subject="Another subject entirely")
+    second, created_second = make(db, key="same")
 
     assert (created_first, created_second) == (True, False)
     assert second == first
     assert len(db.list_tickets()) == 1
+
+
+def test_the_same_idempotency_key_with_another_submission_is_a_conflict_that_stores_nothing(
+    db: SqliteStorage,
+):
+    first, _ = make(db, key="same")
+
+    with pytest.raises(IdempotencyConflict):
+        make(db, key="same", subject="Another subject entirely")
+
+    assert db.list_tickets() == [first]
+
+
+def test_one_key_raced_with_two_submissions_makes_one_ticket_and_conflicts_for_the_other(
+    db: SqliteStorage,
+):
+    start = threading.Barrier(10)
+
+    def post(index: int) -> str:
+        subject = "First version" if index % 2 else "Second version"
+        start.wait()
+        try:
+            return make(db, key="raced", subject=subject)[0].subject
+        except IdempotencyConflict:
+            return f"conflict with {subject}"
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(post, range(10)))
+
+    (ticket,) = db.list_tickets()
+    loser = "Second version" if ticket.subject == "First version" else "First version"
+    assert sorted(set(answers)) == sorted({ticket.subject, f"conflict with {loser}"})
+    assert answers.count(ticket.subject) == 5
+
+
+def test_the_submission_is_kept_as_received_beside_the_cleaned_one(db: SqliteStorage):
+    received = {**SUBMISSION, "subject": "  How do I purge the cache?\r\n", "url": ""}
+
+    ticket, _ = db.create_ticket(
+        submission=SUBMISSION,
+        language="en",
+        schema_version="abc123",
+        status="open",
+        received=received,
+    )
+
+    again = db.get_by_number(ticket.number)
+    assert again.submission == SUBMISSION
+    assert again.received == received
 
 
 def test_tickets_without_a_key_are_all_new(db: SqliteStorage):
@@ -198,8 +255,85 @@ def test_a_file_that_is_not_a_database_is_reported_as_a_storage_error(tmp_path: 
     path = tmp_path / "notes.sqlite3"
     path.write_text("these are not tickets\n" * 100)
 
-    with pytest.raises(StorageError, match=r"notes\.sqlite3"):
+    with pytest.raises(StorageError, match=r"notes\.sqlite3 is not a ticket database"):
         SqliteStorage(path)
+
+
+def another_programs_database(path: Path) -> bytes:
+    """A SQLite file of some other program, in the default journal mode; returns its bytes."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE notes (text TEXT)")
+        connection.execute("INSERT INTO notes VALUES ('not a ticket')")
+    connection.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("create", [False, True])
+def test_another_programs_database_is_refused_and_left_exactly_as_it_was(
+    tmp_path: Path, create: bool
+):
+    path = tmp_path / "other.db"
+    before = another_programs_database(path)
+
+    with pytest.raises(DatabaseRefused, match=r"other\.db is not a ticket database"):
+        SqliteStorage(path, create=create)
+
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_an_empty_file_is_not_a_ticket_database_for_the_commands(tmp_path: Path):
+    path = tmp_path / "empty.sqlite3"
+    path.touch()
+
+    with pytest.raises(DatabaseRefused, match="is not a ticket database"):
+        SqliteStorage(path, create=False)
+
+    assert path.read_bytes() == b""
+
+
+def first_version_database(path: Path) -> None:
+    """A ticket database as the first migration made it, with one ticket sent with a key."""
+    _, _, sql = migrations()[0]
+    with sqlite3.connect(path) as connection:
+        for statement in split_statements(sql):
+            connection.execute(statement)
+        connection.execute(
+            "INSERT INTO tickets (number, status_token, idempotency_key, submission, language, "
+            "schema_version, status, created_at, updated_at) "
+            "VALUES ('ABCD-EFGH', ?, 'old-key', ?, 'en', 'v0', 'open', 'then', 'then')",
+            (new_status_token(), '{"subject": "An old ticket"}'),
+        )
+        connection.execute("PRAGMA user_version = 1")
+    connection.close()
+
+
+def test_an_older_ticket_database_is_not_upgraded_by_the_commands(tmp_path: Path):
+    path = tmp_path / "tickets.sqlite3"
+    first_version_database(path)
+    before = path.read_bytes()
+
+    with pytest.raises(DatabaseRefused, match=r"older version .* start the service once"):
+        SqliteStorage(path, create=False)
+
+    assert path.read_bytes() == before
+
+
+def test_the_service_upgrades_an_older_ticket_database_and_keeps_its_tickets(tmp_path: Path):
+    path = tmp_path / "tickets.sqlite3"
+    first_version_database(path)
+
+    upgraded = SqliteStorage(path)
+    try:
+        old = upgraded.get_by_number("ABCD-EFGH")
+        # A key stored before fingerprints were kept answers as it always did.
+        replayed, created = make(upgraded, key="old-key", subject="Whatever is sent now")
+        assert upgraded.pragmas()["user_version"] == len(migrations())
+        assert old.subject == "An old ticket"
+        assert old.received is None
+        assert (replayed, created) == (old, False)
+    finally:
+        upgraded.close()
 
 
 def test_opening_a_missing_database_without_create_is_an_error(tmp_path: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -156,6 +157,45 @@ def test_the_database_can_be_given_by_environment_variable(database, capsys, mon
 
     assert code == 0
     assert "Dark mode idea" in out
+
+
+def test_show_as_json_gives_the_ticket_as_cleaned_and_as_the_customer_sent_it(
+    tmp_path, capsys, definition
+):
+    path = tmp_path / "tickets.sqlite3"
+    sent = valid_ticket(definition, subject="  Cache purge question  ", url="")
+    cleaned = {name: value.strip() for name, value in sent.items() if value.strip()}
+    db = SqliteStorage(path)
+    ticket, _ = db.create_ticket(
+        submission=cleaned, language="en", schema_version="v1", status="open", received=sent
+    )
+    db.close()
+
+    code, out, _ = run(capsys, "tickets", "show", ticket.number, "--json", "--database", str(path))
+
+    shown = json.loads(out)
+    assert code == 0
+    assert shown["submission"]["subject"] == "Cache purge question"
+    assert "url" not in shown["submission"]
+    assert shown["received"] == sent
+
+
+@pytest.mark.parametrize("action", [["list"], ["show", "ZZZZ-ZZZZ"], ["set-status", "X", "open"]])
+def test_another_programs_database_is_refused_in_one_line_and_left_untouched(
+    tmp_path, capsys, action
+):
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (text TEXT)")
+    connection.close()
+    before = other.read_bytes()
+
+    code, _, err = run(capsys, "tickets", *action, "--database", str(other))
+
+    assert code == 2
+    assert err == f"ticket-schema: {other} is not a ticket database\n"
+    assert other.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["other.db"]
 
 
 def test_a_missing_database_is_reported_and_not_created(tmp_path, capsys):

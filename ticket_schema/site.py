@@ -3,10 +3,16 @@
 The command line (`ticket-schema build`), the intake service and the tests
 all build the site the same way, through this one function, so that none of
 them needs to know how MkDocs is driven.
+
+Every build leaves in the site a small record of the definition it was
+built from (a digest of the file), so that the intake service can tell
+whether the site's form was made from the definition it judges tickets by.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import shutil
 import tempfile
@@ -17,6 +23,13 @@ log = logging.getLogger("ticket_schema.site")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE = ROOT / "mkdocs.yml"
+
+# At the root of the site. Not a hidden file: MkDocs empties a folder it
+# builds into of everything but hidden files, so this record can only ever
+# describe the build that wrote it.
+BUILD_RECORD = "ticket-schema-build.json"
+# The plugin whose definition the record names.
+_PLUGIN = "ticket-schema"
 
 
 class SiteBuildError(Exception):
@@ -66,9 +79,7 @@ def build_site_with(
     log.info("built the site from %s into %s", config_file, site_dir)
 
 
-def _build_into(
-    site_dir: Path, config_file: Path, strict: bool, overrides: dict[str, Any]
-) -> None:
+def _build_into(site_dir: Path, config_file: Path, strict: bool, overrides: dict[str, Any]) -> None:
     # MkDocs is imported here so that importing this module (which the intake
     # service does) costs nothing until a site is actually built.
     from mkdocs.commands.build import build
@@ -93,6 +104,31 @@ def _build_into(
         raise SiteBuildError(str(cause) if cause is not None else str(error)) from error
     finally:
         config.plugins.on_shutdown()
+
+    # The plugin knows which file it read: its option, or the variable.
+    plugin = config.plugins.get(_PLUGIN)
+    loaded = getattr(plugin, "definition", None) is not None
+    write_build_record(site_dir, plugin.definition_path if loaded else None)
+
+
+def definition_digest(path: Path) -> str:
+    """The digest by which the build record names a definition file."""
+    return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_build_record(site_dir: Path, definition: Path | None) -> None:
+    """Record in `site_dir` the definition the site was built from (None when it used none)."""
+    record = {"definition": definition_digest(definition) if definition is not None else None}
+    (Path(site_dir) / BUILD_RECORD).write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+
+def read_build_record(site_dir: Path) -> dict[str, Any] | None:
+    """What the build of `site_dir` recorded, or None when there is no readable record."""
+    try:
+        record = json.loads((Path(site_dir) / BUILD_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _swap_in(built: Path, site_dir: Path) -> None:

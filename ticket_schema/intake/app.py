@@ -7,15 +7,17 @@ one of a few documented ways; nothing a client sends can make it crash,
 and nothing is stored unless the ticket was accepted.
 
 The checks run from the cheapest to the dearest: where the post comes from
-(403), how often this client posts (429), what the body is (415, 413, 400),
-the honeypot (a believable success, nothing stored), the validator (422),
-and only then storage (201, or 303 to the confirmation page).
+(403), how often this client posts (429), what the body is (415, 413, 408,
+400), the honeypot (a believable success, nothing stored), the validator
+(422), and only then storage (201, or 303 to the confirmation page; 409
+when the idempotency key was already used for another ticket).
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
+import os
 import re
 import secrets
 import time
@@ -26,7 +28,7 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -39,18 +41,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ticket_schema import protocol
 from ticket_schema.definition import Definition, load
 from ticket_schema.form import render_standalone_page
+from ticket_schema.intake.decoys import Decoys
 from ticket_schema.intake.pages import Pages
 from ticket_schema.intake.ratelimit import RateLimiter, retry_after
 from ticket_schema.intake.settings import Settings, SettingsError, normalize_origin
 from ticket_schema.intake.sqlite_storage import SqliteStorage
-from ticket_schema.intake.storage import (
-    Storage,
-    StorageError,
-    Ticket,
-    new_number,
-    new_status_token,
-)
+from ticket_schema.intake.storage import IdempotencyConflict, Storage, StorageError, Ticket
 from ticket_schema.messages import problems_as_data, resolve_language
+from ticket_schema.submission_input import UnusableSubmission, read_submission
 from ticket_schema.submission_schema import WHITESPACE
 from ticket_schema.validator import Problem, Validator
 
@@ -78,6 +76,19 @@ SHARED_PATHS = ("/ticket-form/", "/schemas/")
 # Smaller files gain less from gzip than its header and the extra work cost.
 STATIC_GZIP_MINIMUM = 1024
 
+# Every answer under /api/ carries these: they hold private status links,
+# which no cache may keep, and are JSON, which no browser may take for a page.
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+# The built site writes the form with this input empty (a built page is the
+# same for every visitor); the service fills it in each page it sends.
+_KEY_INPUT = re.compile(
+    rb'<input type="hidden" name="' + re.escape(protocol.IDEMPOTENCY_FIELD.encode()) + rb'"\s*>'
+)
+# What the generator writes around every form, and at the top of every page.
+_FORM_MARKER = b"data-ticket-form"
+_PAGE_START = re.compile(rb"^\s*<!doctype html", re.IGNORECASE)
+
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,200}$")
 _PRIVATE_PATH = re.compile(r"^(/tickets/(?:status|received)/)[^/]+")
 
@@ -85,11 +96,24 @@ _PRIVATE_PATH = re.compile(r"^(/tickets/(?:status|received)/)[^/]+")
 class _Rejected(Exception):
     """A request answered with an error before any ticket was made."""
 
-    def __init__(self, status_code: int, key: str, *, count: int | None = None, **params: Any):
+    def __init__(
+        self,
+        status_code: int,
+        key: str,
+        *,
+        count: int | None = None,
+        outcome: str | None = None,
+        lang: str | None = None,
+        **params: Any,
+    ):
         super().__init__(key)
         self.status_code = status_code
         self.key = key
         self.count = count
+        # The ticket's language once it is known; before, the visitor's.
+        self.lang = lang
+        # What the request log says; by default the last part of the key.
+        self.outcome = outcome or key.rsplit(".", 1)[-1]
         self.params = params
         self.headers: dict[str, str] = {}
 
@@ -131,7 +155,7 @@ def create_app(
         ),
     ]
     if settings.site_dir.is_dir():
-        site = StaticFiles(directory=settings.site_dir, html=True)
+        site = _SiteFiles(directory=settings.site_dir)
         routes.append(Mount("/", _compressed(site), name="site"))
     else:
         log.warning("no site at %s: serving the API and the ticket pages only", settings.site_dir)
@@ -148,6 +172,8 @@ def create_app(
         exception_handlers={HTTPException: intake.http_error},
         middleware=[
             Middleware(_RequestLog),
+            Middleware(_CloseUnreadBodies),
+            Middleware(_ApiHeaders),
             Middleware(_SharedFiles, allowed=intake._origin_allowed),
         ],
     )
@@ -162,6 +188,65 @@ def _compressed(files: StaticFiles) -> ASGIApp:
     return GZipMiddleware(files, minimum_size=STATIC_GZIP_MINIMUM)
 
 
+class _SiteFiles(StaticFiles):
+    """The built site, where every page holding the ticket form gets an idempotency key of its own.
+
+    The built pages are the same for every visitor, so the form's hidden
+    key is empty in them. The script fills it in, but with JavaScript off
+    the browser would post it empty, and the same page posted twice would
+    make two tickets. Every such page is therefore sent with a fresh key in
+    that input, and with `Cache-Control: no-store` so that no cache hands
+    one visitor's key to another. Each page is read once, and again only
+    when the file changes; every other file is served as it is.
+    """
+
+    def __init__(self, *, directory: str | os.PathLike[str]) -> None:
+        super().__init__(directory=directory, html=True)
+        # By file: its size and time of change, and the page cut where the
+        # keys go (None for a file that holds no form).
+        self._pages: dict[str, tuple[tuple[int, int], list[bytes] | None]] = {}
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        parts = self._form_page(os.fspath(full_path), stat_result)
+        if parts is None:
+            return super().file_response(full_path, stat_result, scope, status_code)
+        body = parts[0]
+        for rest in parts[1:]:
+            key = secrets.token_urlsafe(16)
+            body += b'<input type="hidden" name="%s" value="%s">%s' % (
+                protocol.IDEMPOTENCY_FIELD.encode(),
+                key.encode(),
+                rest,
+            )
+        return Response(
+            body, status_code, headers={"Cache-Control": "no-store"}, media_type="text/html"
+        )
+
+    def _form_page(self, path: str, stat_result: os.stat_result) -> list[bytes] | None:
+        if not path.endswith(".html"):
+            return None
+        version = (stat_result.st_mtime_ns, stat_result.st_size)
+        known = self._pages.get(path)
+        if known is not None and known[0] == version:
+            return known[1]
+        with open(path, "rb") as page:
+            html = page.read()
+        # Only whole pages: the bare fragment that the embed script fetches
+        # is enhanced by the script, which makes its own key.
+        parts = None
+        if _FORM_MARKER in html and _PAGE_START.match(html):
+            cut = _KEY_INPUT.split(html)
+            parts = cut if len(cut) > 1 else None
+        self._pages[path] = (version, parts)
+        return parts
+
+
 class _Intake:
     """The request handlers, with what they share: settings, definition, storage, pages."""
 
@@ -172,6 +257,7 @@ class _Intake:
         self.validator = Validator(definition)
         self.pages = Pages(definition, settings.site_dir, settings.allowed_origins)
         self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
+        self.decoys = Decoys(definition.language_codes)
         self.first_status = definition.statuses[0]
         self.origins = settings.origins
 
@@ -190,7 +276,8 @@ class _Intake:
         try:
             return await self._post_ticket(request, media, as_html, cors)
         except _Rejected as rejected:
-            request.state.outcome = f"rejected={rejected.key.rsplit('.', 1)[-1]}"
+            request.state.outcome = f"rejected={rejected.outcome}"
+            lang = rejected.lang or lang
             text = self.definition.ui_text(
                 rejected.key, lang, count=rejected.count, **rejected.params
             )
@@ -224,11 +311,16 @@ class _Intake:
     async def received_page(self, request: Request) -> Response:
         """The confirmation page of the plain form, in the ticket's language."""
         ticket = await self._ticket_by_token(request)
-        if ticket is None:
+        if ticket is not None:
+            request.state.outcome = f"ticket={ticket.number}"
+            number, lang = ticket.number, ticket.language
+        elif decoy := self.decoys.read(request.path_params["token"]):
+            request.state.outcome = "honeypot"
+            number, lang = decoy
+        else:
             return self.pages.not_found(self._accepted_language(request))
-        request.state.outcome = f"ticket={ticket.number}"
-        status_url = str(request.url_for("status", token=ticket.status_token))
-        return self.pages.received(ticket.language, ticket.number, status_url)
+        status_url = str(request.url_for("status", token=request.path_params["token"]))
+        return self.pages.received(lang, number, status_url)
 
     async def status_page(self, request: Request) -> Response:
         """The private status page of one ticket; 404 for any token that is not a ticket's."""
@@ -287,7 +379,11 @@ class _Intake:
         form_language = _text(meta.get(protocol.FORM_LANGUAGE_FIELD))
 
         if _filled(meta.get(protocol.HONEYPOT_FIELD)):
-            return self._decoy(request, fields, form_language, as_html, cors)
+            log.info("honeypot")
+            request.state.outcome = "honeypot"
+            lang = self._submission_language(request, fields, form_language)
+            token, number = self.decoys.make(lang)
+            return self._accepted_answer(request, token, number, lang, as_html, cors, True)
 
         verdict = self.validator.validate(fields)
         lang = self._submission_language(request, verdict.submission, form_language)
@@ -309,22 +405,42 @@ class _Intake:
                 headers=cors,
             )
 
-        ticket, created = await run_in_threadpool(
-            self.storage.create_ticket,
-            submission=verdict.submission,
-            language=lang,
-            schema_version=verdict.schema_version,
-            status=self.first_status.id,
-            idempotency_key=key,
-        )
+        try:
+            ticket, created = await run_in_threadpool(
+                self.storage.create_ticket,
+                submission=verdict.submission,
+                language=lang,
+                schema_version=verdict.schema_version,
+                status=self.first_status.id,
+                idempotency_key=key,
+                received=fields,
+            )
+        except IdempotencyConflict:
+            raise _Rejected(409, "intake.error.idempotency_conflict", lang=lang) from None
         request.state.outcome = f"ticket={ticket.number}" + ("" if created else " replayed")
+        return self._accepted_answer(
+            request, ticket.status_token, ticket.number, ticket.language, as_html, cors, created
+        )
+
+    def _accepted_answer(
+        self,
+        request: Request,
+        token: str,
+        number: str,
+        lang: str,
+        as_html: bool,
+        cors: dict[str, str],
+        created: bool,
+    ) -> Response:
+        # The one way a ticket is acknowledged, for real tickets and decoys
+        # alike: a robot must not tell them apart by the answer.
         headers = {**cors, "Idempotent-Replayed": "false" if created else "true"}
         if as_html:
-            received = request.url_for("received", token=ticket.status_token).path
+            received = request.url_for("received", token=token).path
             return RedirectResponse(received, status_code=303, headers=headers)
-        status_url = str(request.url_for("status", token=ticket.status_token))
+        status_url = str(request.url_for("status", token=token))
         return JSONResponse(
-            self._accepted(ticket.number, status_url, ticket.language),
+            self._accepted(number, status_url, lang),
             201,
             headers={**headers, "Location": status_url},
         )
@@ -337,42 +453,21 @@ class _Intake:
             raise too_large
 
         # Counted while it arrives: a body sent in chunks, with no length
-        # given, is refused as soon as it passes the limit.
+        # given, is refused as soon as it passes the limit. One that stops
+        # arriving is given up after the timeout.
         chunks, size = [], 0
         try:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise too_large
-                chunks.append(chunk)
+            async with asyncio.timeout(self.settings.body_timeout):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise _Rejected(408, "form.network_error", outcome="body_timeout") from None
         except ClientDisconnect:
             raise _Rejected(400, "intake.error.not_json") from None
         return b"".join(chunks)
-
-    def _decoy(
-        self,
-        request: Request,
-        fields: Mapping[str, Any],
-        form_language: str | None,
-        as_html: bool,
-        cors: dict[str, str],
-    ) -> Response:
-        # A robot filled the hidden field: it gets what a person would get,
-        # a number and a link (that leads nowhere), and nothing is kept.
-        log.info("honeypot")
-        request.state.outcome = "honeypot"
-        lang = self._submission_language(request, fields, form_language)
-        number = new_number()
-        status_url = str(request.url_for("status", token=new_status_token()))
-        if as_html:
-            response = self.pages.received(lang, number, status_url)
-            response.headers.update(cors)
-            return response
-        return JSONResponse(
-            self._accepted(number, status_url, lang),
-            201,
-            headers={**cors, "Location": status_url},
-        )
 
     def _form_again(
         self,
@@ -488,19 +583,12 @@ def _media_type(header: str | None) -> str:
 
 
 def _parse_json(body: bytes) -> dict[str, Any]:
+    # The same reading as `ticket-schema validate`: UTF-8, standard JSON,
+    # no lone surrogates, an object; the reason becomes the answer's key.
     try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _Rejected(400, "intake.error.not_text") from None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        raise _Rejected(400, "intake.error.not_json") from None
-    if not isinstance(value, dict):
-        raise _Rejected(400, "intake.error.not_an_object")
-    if not _encodable(value):
-        raise _Rejected(400, "intake.error.not_text")
-    return value
+        return read_submission(body)
+    except UnusableSubmission as error:
+        raise _Rejected(400, f"intake.error.{error.code}") from None
 
 
 def _parse_form(body: bytes) -> dict[str, Any]:
@@ -512,24 +600,6 @@ def _parse_form(body: bytes) -> dict[str, Any]:
         raise _Rejected(400, "intake.error.not_text") from None
     # A name sent twice keeps its last value; no field of the form repeats.
     return dict(pairs)
-
-
-def _encodable(value: Any) -> bool:
-    """Whether every text in a JSON value can be written as UTF-8 (no lone surrogates)."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return True
 
 
 def _split_meta(received: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -594,6 +664,66 @@ class _SharedFiles:
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
+
+
+# ---- headers for every answer
+
+
+class _ApiHeaders:
+    """Adds `API_HEADERS` to every answer under /api/, whichever part of the service gave it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in API_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class _CloseUnreadBodies:
+    """Closes the connection after an answer given before the request's body had all arrived.
+
+    Kept open, the server would go on reading the rest of the body (and
+    throwing it away) to reach the next request on the connection: a
+    client refused with 413 could keep it busy with a body that never
+    ends, and one that stopped sending would be waited for again.
+    `Connection: close` makes the server stop reading and close it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        finished = "transfer-encoding" not in headers and declared in (None, "0")
+
+        async def receive_and_note() -> Message:
+            nonlocal finished
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                finished = True
+            return message
+
+        async def send_and_close(message: Message) -> None:
+            if message["type"] == "http.response.start" and not finished:
+                MutableHeaders(scope=message)["Connection"] = "close"
+            await send(message)
+
+        await self.app(scope, receive_and_note, send_and_close)
 
 
 # ---- logging

@@ -243,10 +243,15 @@ def _with_storage_errors(handler: Callable[[argparse.Namespace], int]) -> Callab
     """The handler, with a database that cannot be opened or read reported in one line."""
 
     def guarded(args: argparse.Namespace) -> int:
+        from ticket_schema.intake.sqlite_storage import DatabaseRefused
         from ticket_schema.intake.storage import StorageError
 
         try:
             return handler(args)
+        except DatabaseRefused as error:
+            # Another program's file, or an older ticket database: the
+            # message already says what to do about it.
+            return _fail(str(error), EXIT_UNUSABLE)
         except StorageError as error:
             return _fail(
                 f"{error} (start the service once, or give --database / TICKET_SCHEMA_DATABASE)",
@@ -296,6 +301,9 @@ def _as_data(ticket: Any) -> dict[str, Any]:
         "schema_version": ticket.schema_version,
         "status_path": f"/tickets/status/{ticket.status_token}",
         "submission": dict(ticket.submission),
+        # Exactly as the customer sent it, before the validator cleaned it
+        # (null for tickets stored before it was kept).
+        "received": dict(ticket.received) if ticket.received is not None else None,
     }
 
 

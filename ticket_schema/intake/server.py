@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ticket_schema.definition import DEFAULT_PATH
 from ticket_schema.intake.settings import Settings
 
 log = logging.getLogger("ticket_schema.intake.server")
@@ -59,11 +60,16 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 
 def prepare_site(settings: Settings, *, config_file: Path | None = None) -> None:
-    """Build the site into `settings.site_dir` when it is missing or older than its sources."""
+    """Build the site into `settings.site_dir` when it is missing or older than its sources.
+
+    The sources include the definition the service judges tickets by, so
+    the site's form and the service always work from the same one.
+    """
     from ticket_schema.site import CONFIG_FILE
 
     config_file = config_file or CONFIG_FILE
     site_dir = settings.site_dir
+    definition = settings.definition or DEFAULT_PATH
     if settings.build == "never":
         return
     if not config_file.is_file():
@@ -73,7 +79,9 @@ def prepare_site(settings: Settings, *, config_file: Path | None = None) -> None
         )
         return
     reason = (
-        "asked to" if settings.build == "always" else stale_reason(settings.site_dir, config_file)
+        "asked to"
+        if settings.build == "always"
+        else stale_reason(settings.site_dir, config_file, definition)
     )
     if reason is None:
         log.info("the site in %s is up to date", site_dir)
@@ -87,20 +95,36 @@ def prepare_site(settings: Settings, *, config_file: Path | None = None) -> None
     except SiteBuildError as error:
         raise ServeError(f"the site could not be built: {error}") from None
 
+    # A relative TICKET_SCHEMA_DEFINITION starts, for the build, at the folder
+    # of mkdocs.yml and, for the service, at the current one: away from the
+    # repository root the two can read different files.
+    if _built_from_another(site_dir, definition):
+        raise ServeError(
+            f"the site was built from another definition than {definition}, the one the "
+            "service reads; give TICKET_SCHEMA_DEFINITION as an absolute path"
+        )
 
-def stale_reason(site_dir: Path, config_file: Path) -> str | None:
-    """Why the site must be built again, or None when it is newer than all its sources."""
+
+def stale_reason(site_dir: Path, config_file: Path, definition: Path | None = None) -> str | None:
+    """Why the site must be built again, or None when it is up to date.
+
+    Up to date means newer than every source and, when `definition` is
+    given, built from that very definition: pointing the service at another
+    file rebuilds the site even if that file is older than the site.
+    """
     index = site_dir / "index.html"
     if not index.is_file():
         return f"there is no {index}"
     built = index.stat().st_mtime
-    for source in site_sources(config_file):
+    for source in site_sources(config_file, definition):
         if source.stat().st_mtime > built:
             return f"{source} changed"
+    if definition is not None and _built_from_another(site_dir, definition):
+        return f"it was not built from {definition}"
     return None
 
 
-def site_sources(config_file: Path) -> Iterator[Path]:
+def site_sources(config_file: Path, definition: Path | None = None) -> Iterator[Path]:
     """Every file the site is built from: the configuration, the pages, the definition, the code."""
     yield config_file
     for name in SOURCE_FOLDERS:
@@ -108,6 +132,23 @@ def site_sources(config_file: Path) -> Iterator[Path]:
     for path in _files(PACKAGE_DIR):
         if not any(part in _NOT_SITE_SOURCES for part in path.relative_to(PACKAGE_DIR).parts):
             yield path
+    if definition is not None and definition.is_file():
+        yield definition
+
+
+def _built_from_another(site_dir: Path, definition: Path) -> bool:
+    from ticket_schema.site import definition_digest, read_build_record
+
+    record = read_build_record(site_dir)
+    if record is None:
+        # Built by something that keeps no record: which definition it
+        # read cannot be known.
+        return True
+    recorded = record.get("definition")
+    # A site that reads no definition (its plugin switched off) agrees with any.
+    if recorded is None or not definition.is_file():
+        return False
+    return recorded != definition_digest(definition)
 
 
 def _files(folder: Path) -> Iterator[Path]:

@@ -21,6 +21,12 @@ from urllib.parse import urlsplit
 # only several long texts in a script of three or four bytes a character do not.
 MAX_BODY_BYTES = 64 * 1024
 
+# How long the service waits, once a post's headers have arrived, for its
+# whole body. Even 64 KiB takes a slow mobile link only a few seconds; a
+# client that announces more than it sends would otherwise keep its request
+# (and a connection) open for ever.
+BODY_TIMEOUT_SECONDS = 10.0
+
 BUILD_CHOICES = ("auto", "always", "never")
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600}
@@ -63,6 +69,7 @@ class Settings:
     # Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed.
     trusted_proxies: tuple[str, ...] = ()
     max_body_bytes: int = MAX_BODY_BYTES
+    body_timeout: float = BODY_TIMEOUT_SECONDS
     # The definition tickets are judged by; None for the packaged one. Read
     # from the same variable as the site's build, so both always agree.
     definition: Path | None = None

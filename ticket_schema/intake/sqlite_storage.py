@@ -5,7 +5,9 @@ ticket survives the process being killed and the machine losing power, and
 readers (the status page, `ticket-schema tickets list`) never wait for a
 writer. The schema is created and upgraded by the numbered `.sql` files in
 `migrations/`, applied in order; `PRAGMA user_version` records the last one
-applied. This is the only module of the service that speaks SQL.
+applied. Only the service (`create=True`) creates or upgrades a database;
+the support commands open an existing one as it is, and leave any other
+SQLite file untouched. This is the only module of the service that speaks SQL.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ticket_schema.intake.storage import (
+    IdempotencyConflict,
     StorageError,
     Ticket,
     canonical_number,
     is_status_token,
     new_number,
     new_status_token,
+    submission_fingerprint,
     utc_now,
 )
 
@@ -44,35 +49,59 @@ NUMBER_ATTEMPTS = 8
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _COLUMNS = (
     "number, status_token, submission, language, schema_version, status, "
-    "created_at, updated_at, idempotency_key"
+    "created_at, updated_at, idempotency_key, received"
 )
+_INSERTED = f"{_COLUMNS}, submission_fingerprint"
+_INSERT = f"INSERT INTO tickets ({_INSERTED}) VALUES ({', '.join('?' * len(_INSERTED.split(',')))})"
+
+
+class DatabaseRefused(StorageError):
+    """The file was left as it was: it is not a ticket database this storage may open.
+
+    The message says which file and what to do; nothing needs adding to it.
+    """
 
 
 class SqliteStorage:
     """The `Storage` interface on a SQLite file."""
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
-        """Open (and, with `create`, make) the database at `path` and bring its schema up to date.
+        """Open the ticket database at `path`; with `create`, make it or bring it up to date.
 
-        Raises StorageError when the file cannot be opened, is not a
-        database, or (without `create`) does not exist.
+        Without `create` the file must already be a ticket database with
+        every migration applied, and nothing in it is changed on opening.
+        Raises StorageError when the file cannot be opened or does not
+        exist, and DatabaseRefused when it is not (or not yet) a ticket
+        database this code reads.
         """
         self.path = Path(path)
         if not create and not self.path.exists():
             raise StorageError(f"there is no ticket database at {self.path}")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             # One connection, shared by the threads of the service and used
             # under a lock: SQLite lets one writer in at a time anyway, and a
             # lock queues writers in order instead of making them poll.
             self._connection = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False
+                _uri(self.path, create), uri=True, isolation_level=None, check_same_thread=False
             )
-            self._lock = threading.Lock()
-            self._configure()
-            self._migrate()
         except sqlite3.Error as error:
             raise StorageError(f"cannot open the ticket database {self.path}: {error}") from None
+        self._lock = threading.Lock()
+        try:
+            # Looked at before anything is written: another program's
+            # database must not get a tickets table or a new journal mode.
+            self._check_kind(create)
+            self._configure(create)
+            if create:
+                self._migrate()
+        except sqlite3.Error as error:
+            self._connection.close()
+            raise StorageError(f"cannot open the ticket database {self.path}: {error}") from None
+        except BaseException:
+            self._connection.close()
+            raise
 
     # ---- the interface
 
@@ -84,16 +113,24 @@ class SqliteStorage:
         schema_version: str,
         status: str,
         idempotency_key: str | None = None,
+        received: Mapping[str, Any] | None = None,
     ) -> tuple[Ticket, bool]:
-        """Store a new ticket, or return the one already made with this idempotency key."""
+        """Store a new ticket, or return the one already made with this idempotency key.
+
+        Raises IdempotencyConflict, storing nothing, when the key was used
+        for a different submission.
+        """
         text = json.dumps(submission, ensure_ascii=False, sort_keys=True)
+        # In the order the client sent the fields, too.
+        received_text = json.dumps(received, ensure_ascii=False) if received is not None else None
+        fingerprint = submission_fingerprint(submission) if idempotency_key is not None else None
         now = utc_now()
         for _ in range(NUMBER_ATTEMPTS):
             with self._transaction() as cursor:
                 # The write lock is held from BEGIN IMMEDIATE, so no other
                 # process can slip a ticket with the same key in between.
                 if idempotency_key is not None:
-                    existing = self._one(cursor, "WHERE idempotency_key = ?", (idempotency_key,))
+                    existing = self._by_key(cursor, idempotency_key, fingerprint)
                     if existing is not None:
                         return existing, False
                 ticket = Ticket(
@@ -106,10 +143,11 @@ class SqliteStorage:
                     created_at=now,
                     updated_at=now,
                     idempotency_key=idempotency_key,
+                    received=dict(received) if received is not None else None,
                 )
                 try:
                     cursor.execute(
-                        f"INSERT INTO tickets ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        _INSERT,
                         (
                             ticket.number,
                             ticket.status_token,
@@ -120,13 +158,13 @@ class SqliteStorage:
                             now,
                             now,
                             idempotency_key,
+                            received_text,
+                            fingerprint,
                         ),
                     )
                 except sqlite3.IntegrityError as error:
                     if "idempotency_key" in str(error) and idempotency_key is not None:
-                        existing = self._one(
-                            cursor, "WHERE idempotency_key = ?", (idempotency_key,)
-                        )
+                        existing = self._by_key(cursor, idempotency_key, fingerprint)
                         if existing is not None:
                             return existing, False
                     log.debug("ticket number or token collided; drawing another")
@@ -196,12 +234,37 @@ class SqliteStorage:
 
     # ---- connection, transactions, migrations
 
-    def _configure(self) -> None:
+    def _check_kind(self, create: bool) -> None:
+        # Only reads: nothing here writes to the file, whatever it turns out to be.
+        connection = self._connection
+        try:
+            level = connection.execute("PRAGMA user_version").fetchone()[0]
+            objects = connection.execute("SELECT name FROM sqlite_master").fetchall()
+        except sqlite3.DatabaseError:
+            raise DatabaseRefused(f"{self.path} is not a ticket database") from None
+        latest = len(migrations())
+        if level >= 1 and ("tickets",) in objects:
+            if not create and level < latest:
+                raise DatabaseRefused(
+                    f"{self.path} is a ticket database of an older version (migration "
+                    f"{level} of {latest}); start the service once to bring it up to date"
+                )
+        elif not (create and level == 0 and not objects):
+            # A database of another program, or (for the commands) one the
+            # service has not set up yet.
+            raise DatabaseRefused(f"{self.path} is not a ticket database")
+
+    def _configure(self, create: bool) -> None:
         connection = self._connection
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            raise StorageError(f"{self.path}: the database cannot use WAL mode (it is in {mode})")
+        # The journal mode is kept in the file itself: only the service,
+        # which owns the database, sets it.
+        if create:
+            mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StorageError(
+                    f"{self.path}: the database cannot use WAL mode (it is in {mode})"
+                )
         connection.execute("PRAGMA synchronous = FULL")
         connection.execute("PRAGMA foreign_keys = ON")
 
@@ -264,6 +327,20 @@ class SqliteStorage:
         row = cursor.execute(f"SELECT {_COLUMNS} FROM tickets {where}", params).fetchone()
         return _ticket(row) if row is not None else None
 
+    @staticmethod
+    def _by_key(cursor: sqlite3.Cursor, key: str, fingerprint: str | None) -> Ticket | None:
+        row = cursor.execute(
+            f"SELECT submission_fingerprint, {_COLUMNS} FROM tickets WHERE idempotency_key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        # A ticket stored before fingerprints were kept has none to compare:
+        # its key answers as it always did.
+        if row[0] is not None and row[0] != fingerprint:
+            raise IdempotencyConflict(key)
+        return _ticket(row[1:])
+
 
 def migrations() -> list[tuple[int, str, str]]:
     """The migrations shipped with the package, as (number, file name, SQL), in order."""
@@ -301,12 +378,18 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
+def _uri(path: Path, create: bool) -> str:
+    # `mode=rw` opens only a file that is already there: the commands never
+    # leave an empty database behind where there was none.
+    return f"file:{quote(str(path))}?mode={'rwc' if create else 'rw'}"
+
+
 def _without_comments(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
 
 
 def _ticket(row: tuple) -> Ticket:
-    number, token, submission, language, version, status, created, updated, key = row
+    number, token, submission, language, version, status, created, updated, key, received = row
     return Ticket(
         number=number,
         status_token=token,
@@ -317,4 +400,5 @@ def _ticket(row: tuple) -> Ticket:
         created_at=created,
         updated_at=updated,
         idempotency_key=key,
+        received=json.loads(received) if received is not None else None,
     )

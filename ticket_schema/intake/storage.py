@@ -8,6 +8,13 @@ that keeps these promises:
   has committed), and never makes two tickets for one idempotency key, even
   when the same key arrives from several requests, threads or processes at
   once;
+- a key sent again with the same submission (by `submission_fingerprint`)
+  gives back its first ticket; with a different one it raises
+  `IdempotencyConflict` and stores nothing, so a reused key never hands
+  out another customer's status link;
+- the submission is kept twice: as the validator cleaned it (trimmed, line
+  breaks unified, empty values dropped), which everything reads, and as
+  the client sent it, so no text a customer typed is ever lost;
 - ticket numbers and status tokens are unique, and a collision is retried
   inside the backend, never reported to the caller;
 - a failure of the backend itself is raised as `StorageError`, so the
@@ -16,6 +23,8 @@ that keeps these promises:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -39,6 +48,10 @@ class StorageError(Exception):
     """The storage backend failed (disk full, database locked too long, file unreadable)."""
 
 
+class IdempotencyConflict(Exception):
+    """The idempotency key was already used for a different submission; nothing was stored."""
+
+
 @dataclass(frozen=True)
 class Ticket:
     """One stored ticket."""
@@ -52,6 +65,9 @@ class Ticket:
     created_at: str
     updated_at: str
     idempotency_key: str | None = None
+    # The fields as the client sent them, before the validator cleaned them;
+    # None for tickets stored before they were kept.
+    received: Mapping[str, Any] | None = None
 
     @property
     def subject(self) -> str:
@@ -70,11 +86,14 @@ class Storage(Protocol):
         schema_version: str,
         status: str,
         idempotency_key: str | None = None,
+        received: Mapping[str, Any] | None = None,
     ) -> tuple[Ticket, bool]:
         """Store a new ticket, or find the one already made with this idempotency key.
 
-        Returns the ticket and whether it was created by this call. Returns
-        only after the ticket is durable.
+        `submission` is the validator's cleaned version, `received` the
+        fields as the client sent them. Returns the ticket and whether it
+        was created by this call, only after the ticket is durable. Raises
+        IdempotencyConflict when the key was used for another submission.
         """
         ...
 
@@ -101,6 +120,16 @@ class Storage(Protocol):
     def close(self) -> None:
         """Release the connection; the storage is not used afterwards."""
         ...
+
+
+def submission_fingerprint(submission: Mapping[str, Any]) -> str:
+    """A digest of a judged submission, kept with its idempotency key to recognise a resend.
+
+    Taken from the cleaned submission, so a resend that differs only in
+    white space the validator trims is still the same ticket.
+    """
+    text = json.dumps(submission, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def new_number() -> str:
