@@ -18,19 +18,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.http]
 
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LANGUAGES = ["en", "pt-BR"]
-STATES = ["empty", "showing errors", "after success"]
+STATES = ["empty", "showing errors", "error link under the pointer", "after success"]
 
 
 def bring_to(page: Page, state: str) -> None:
     """Put the form on the page into one of the states a customer sees."""
     # Visible means enhanced: the script enhances the form as soon as it is in place.
     expect(page.locator(f"#{ID_PREFIX}subject")).to_be_visible()
-    if state == "showing errors":
+    if state in ("showing errors", "error link under the pointer"):
         page.check(f"#{ID_PREFIX}type-problem")
         page.fill(f"#{ID_PREFIX}subject", "Hi")
         page.fill(f"#{ID_PREFIX}email", "not an address")
         page.click(".tsf button[type=submit]")
         expect(page.locator(".tsf-summary")).to_be_visible()
+        if state == "error link under the pointer":
+            # A host's hover colour must not make the message harder to read.
+            page.hover(".tsf-summary a >> nth=0")
     elif state == "after success":
         page.check(f"#{ID_PREFIX}type-question")
         page.check(f"#{ID_PREFIX}severity-general_guidance")
@@ -57,7 +60,7 @@ def test_the_standalone_form_has_no_accessibility_violations(page, capture, lang
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("state", ["empty", "showing errors"])
+@pytest.mark.parametrize("state", ["empty", "showing errors", "error link under the pointer"])
 def test_the_form_on_the_docs_page_has_no_accessibility_violations(
     page, capture, docs_form_pages, lang, state
 ) -> None:

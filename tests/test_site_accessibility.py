@@ -78,6 +78,22 @@ def test_axe_finds_no_wcag_a_or_aa_problem_on_the_page(page, site_url, axe, addr
 
 
 @pytest.mark.parametrize("address", EVERY_ADDRESS)
+def test_a_link_in_the_text_keeps_its_contrast_under_the_pointer(page, site_url, axe, address):
+    page.goto(site_url + address, wait_until="load")
+    # The theme fades the colour in; judge the colour it ends at.
+    page.add_style_tag(content="* { transition: none !important; }")
+    link = page.locator("article.md-content__inner :is(p, li) > a[href]").first
+    link.hover()
+
+    results = axe.run(
+        page,
+        options={"runOnly": {"type": "rule", "values": ["color-contrast"]}},
+    )
+
+    assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.parametrize("address", EVERY_ADDRESS)
 def test_the_page_asks_no_other_origin_for_anything(page, site_url, address):
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
