@@ -89,6 +89,13 @@ _KEY_INPUT = re.compile(
 _FORM_MARKER = b"data-ticket-form"
 _PAGE_START = re.compile(rb"^\s*<!doctype html", re.IGNORECASE)
 
+# Why a JSON body is not a submission, as the sentence the answer gives.
+_UNUSABLE_BODY = {
+    "not_text": "intake.error.not_text",
+    "not_json": "intake.error.not_json",
+    "not_an_object": "intake.error.not_an_object",
+}
+
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,200}$")
 _PRIVATE_PATH = re.compile(r"^(/tickets/(?:status|received)/)[^/]+")
 
@@ -584,11 +591,11 @@ def _media_type(header: str | None) -> str:
 
 def _parse_json(body: bytes) -> dict[str, Any]:
     # The same reading as `ticket-schema validate`: UTF-8, standard JSON,
-    # no lone surrogates, an object; the reason becomes the answer's key.
+    # no lone surrogates, an object.
     try:
         return read_submission(body)
     except UnusableSubmission as error:
-        raise _Rejected(400, f"intake.error.{error.code}") from None
+        raise _Rejected(400, _UNUSABLE_BODY[error.code]) from None
 
 
 def _parse_form(body: bytes) -> dict[str, Any]:
