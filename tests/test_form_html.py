@@ -380,6 +380,8 @@ def test_the_standalone_page_is_in_the_language_of_the_form(definition, lang) ->
     assert html.attrs["lang"] == lang
     assert root.find("title").text == definition.ui_text("form.title", lang)
     assert root.find("h1").text == definition.ui_text("form.title", lang)
+    description = root.find("meta", name="description").attrs["content"]
+    assert description == definition.ui_text("form.description", lang)
     assert root.find("link", rel="stylesheet").attrs["href"] == "/assets/ticket-form.css"
     assert root.find("script", src="/assets/ticket-form.js").attrs.get("defer") == ""
     assert root.find("main").find(cls="tsf")

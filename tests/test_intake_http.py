@@ -40,6 +40,7 @@ def site(tmp_path_factory, definition) -> Path:
     (root / "pt-BR").mkdir()
     (root / "pt-BR" / "index.html").write_text("<!doctype html><title>Suporte</title>")
     (root / "404.html").write_text("<!doctype html><title>Lost</title><p>the site's own 404</p>")
+    (root / "pt-BR" / "404.html").write_text("<!doctype html><title>Perdido</title><p>404 em pt")
     for lang in definition.language_codes:
         folder = root / "ticket-form" / lang
         folder.mkdir(parents=True)
@@ -1059,6 +1060,29 @@ def test_the_built_site_is_served_at_the_root_with_its_own_404_page(client):
     assert "home" in home.text
     assert missing.status_code == 404
     assert "the site's own 404" in missing.text
+
+
+@pytest.mark.parametrize(
+    ("address", "accept", "expected"),
+    [
+        ("/pt-BR/nada/", None, "404 em pt"),
+        ("/pt-br/nada/", "en", "404 em pt"),
+        ("/documentacao/nada/", "pt-BR,pt;q=0.9,en;q=0.5", "404 em pt"),
+        ("/documentacao/nada/", "pt", "404 em pt"),
+        ("/documentation/nothing/", "en-GB,en;q=0.9", "the site's own 404"),
+        ("/documentation/nothing/", None, "the site's own 404"),
+        ("/documentation/nothing/", "fr", "the site's own 404"),
+    ],
+)
+def test_a_missing_page_is_answered_in_the_language_of_its_address_or_the_reader(
+    client, address, accept, expected
+):
+    headers = {"Accept-Language": accept} if accept else {}
+
+    missing = client.get(address, headers=headers)
+
+    assert missing.status_code == 404
+    assert expected in missing.text
 
 
 def test_unknown_api_addresses_and_methods_answer_one_json_line(client):

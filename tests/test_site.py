@@ -274,16 +274,18 @@ def test_the_ticket_form_section_has_the_same_anchor_in_both_languages(built_sit
     assert page.find("h2", id=FORM_ANCHOR)
 
 
-def test_the_not_found_page_is_in_the_default_language_and_links_to_the_form(
-    built_site, definition
-):
-    tree = parse((built_site / "404.html").read_text(encoding="utf-8"))
-    lang = definition.default_language
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_language_has_a_not_found_page_that_links_to_its_form(built_site, definition, lang):
+    where = "404.html" if lang == definition.default_language else f"{lang}/404.html"
+    tree = parse((built_site / where).read_text(encoding="utf-8"))
 
     assert tree.find("html").attrs["lang"] == lang
+    assert tree.find("h1").text == definition.ui_text("docs.missing_page.title", lang)
+    assert definition.ui_text("docs.missing_page.text", lang) in tree.text
     assert tree.find("p", "ticket-help").find("a").attrs["href"] == (
         f"{address('open', lang)}#{FORM_ANCHOR}"
     )
+    assert not tree.find_all("link", rel="alternate")
 
 
 # --------------------------------------------------------------------------

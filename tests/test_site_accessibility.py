@@ -68,7 +68,7 @@ def axe() -> Axe:
     return Axe()
 
 
-@pytest.mark.parametrize("address", [*EVERY_ADDRESS, "/404.html"])
+@pytest.mark.parametrize("address", [*EVERY_ADDRESS, "/404.html", "/pt-BR/404.html"])
 def test_axe_finds_no_wcag_a_or_aa_problem_on_the_page(page, site_url, axe, address):
     page.goto(site_url + address, wait_until="load")
 

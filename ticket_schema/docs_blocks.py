@@ -80,6 +80,14 @@ def help_footer(definition: Definition, lang: str, ticket_href: str) -> str:
     )
 
 
+def missing_page(definition: Definition, lang: str) -> dict[str, str]:
+    """The heading and sentence of the "not found" page, for the theme's template."""
+    return {
+        "title": definition.ui_text("docs.missing_page.title", lang),
+        "text": definition.ui_text("docs.missing_page.text", lang),
+    }
+
+
 # --------------------------------------------------------------------------
 # The blocks
 

@@ -199,6 +199,7 @@ def render_standalone_page(
         lang=lang,
         title=title,
         heading=definition.ui_text("form.title", lang),
+        description=definition.ui_text("form.description", lang),
         form=Markup(form),
         stylesheet=f"{asset_base}{STYLE_NAME}",
         script=f"{asset_base}{SCRIPT_NAME}",

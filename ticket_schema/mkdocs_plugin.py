@@ -42,7 +42,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 from ticket_schema.definition import DEFAULT_PATH, Definition, DefinitionError, load
-from ticket_schema.docs_blocks import BLOCKS, MARKER, help_footer, render_block
+from ticket_schema.docs_blocks import BLOCKS, MARKER, help_footer, missing_page, render_block
 from ticket_schema.form import ASSET_DIR, render_page_block
 from ticket_schema.form import site_files as form_site_files
 from ticket_schema.messages import resolve_language
@@ -197,7 +197,7 @@ class TicketSchemaPlugin(BasePlugin[TicketSchemaConfig]):
     def on_template_context(
         self, context: dict[str, Any], template_name: str, config: MkDocsConfig
     ) -> dict[str, Any] | None:
-        """Give the "not found" page the closing line too, with an address that works anywhere."""
+        """Give the "not found" page its words, and a closing line whose link works anywhere."""
         if template_name != NOT_FOUND or self.definition is None or self.files is None:
             return context
         ticket_page = self.files.get_file_from_path(self.config.ticket_page)
@@ -210,25 +210,33 @@ class TicketSchemaPlugin(BasePlugin[TicketSchemaConfig]):
         href = f"{root}/{ticket_page.url}#{self.config.ticket_anchor}"
         lang = resolve_language(self.definition, config.theme.get("language"))
         context["ticket_help"] = help_footer(self.definition, lang, href)
+        context["missing_page"] = missing_page(self.definition, lang)
         return context
 
     def on_post_template(
         self, output_content: str, template_name: str, config: MkDocsConfig
     ) -> str | None:
-        """Keep one "not found" page, in the default language, without language alternates.
+        """Keep a "not found" page per language, without language alternates.
 
         Every language build writes the theme's 404.html to the root of the
-        site, and the last would win. The page has no twin in another
-        language, so it claims none.
+        site, and the last would win. The root keeps the default language's;
+        another language's goes to its own folder (`pt-BR/404.html`), where
+        the intake service finds it for a reader of that language. The page
+        has no twin at another address, so it claims none.
         """
         if not self.config.enabled or template_name != NOT_FOUND or self.definition is None:
             return output_content
-        if config.theme.get("language", self.definition.default_language) != (
-            self.definition.default_language
-        ):
-            # MkDocs writes nothing for a template that renders empty.
-            return ""
-        return _ALTERNATE_LINK_LINE.sub("", output_content)
+        page = _ALTERNATE_LINK_LINE.sub("", output_content)
+        lang = config.theme.get("language", self.definition.default_language)
+        if lang == self.definition.default_language:
+            return page
+
+        target = Path(config.site_dir) / lang / NOT_FOUND
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(page, encoding="utf-8")
+        log.debug("wrote the %s not-found page to %s", lang, target)
+        # MkDocs writes nothing for a template that renders empty.
+        return ""
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str | None:
         """Make the language alternates in the page's head absolute.

@@ -33,7 +33,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -162,7 +168,7 @@ def create_app(
         ),
     ]
     if settings.site_dir.is_dir():
-        site = _SiteFiles(directory=settings.site_dir)
+        site = _SiteFiles(directory=settings.site_dir, definition=definition)
         routes.append(Mount("/", _compressed(site), name="site"))
     else:
         log.warning("no site at %s: serving the API and the ticket pages only", settings.site_dir)
@@ -207,8 +213,9 @@ class _SiteFiles(StaticFiles):
     when the file changes; every other file is served as it is.
     """
 
-    def __init__(self, *, directory: str | os.PathLike[str]) -> None:
+    def __init__(self, *, directory: str | os.PathLike[str], definition: Definition) -> None:
         super().__init__(directory=directory, html=True)
+        self._definition = definition
         # By file: its size and time of change, and the page cut where the
         # keys go (None for a file that holds no form).
         self._pages: dict[str, tuple[tuple[int, int], list[bytes] | None]] = {}
@@ -234,6 +241,31 @@ class _SiteFiles(StaticFiles):
         return Response(
             body, status_code, headers={"Cache-Control": "no-store"}, media_type="text/html"
         )
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """The file at `path`; for a missing one, the "not found" page in the reader's language.
+
+        The site has one such page per language (`404.html` at the root for
+        the default one, `pt-BR/404.html`...). The language is the address's
+        first folder when that is a language's, else the browser's choice.
+        """
+        response = await super().get_response(path, scope)
+        if response.status_code != 404:
+            return response
+        lang = self._language_of(path, Headers(scope=scope))
+        if lang == self._definition.default_language:
+            return response
+        full_path, stat_result = self.lookup_path(f"{lang}/404.html")
+        if stat_result is None or not os.path.isfile(full_path):
+            return response
+        return FileResponse(full_path, stat_result=stat_result, status_code=404)
+
+    def _language_of(self, path: str, headers: Headers) -> str:
+        folder = path.strip("/").split("/", 1)[0].lower()
+        for code in self._definition.language_codes:
+            if folder == code.lower():
+                return code
+        return negotiate_language(self._definition, headers.get("accept-language"))
 
     def _form_page(self, path: str, stat_result: os.stat_result) -> list[bytes] | None:
         if not path.endswith(".html"):
