@@ -39,11 +39,11 @@ STRICT_CSP = (
 # fights every element it can reach.
 HOSTILE_CSS = "* { all: unset; } html { font-size: 40px; } div { color: red !important; }"
 HOST_PAGE = """<!DOCTYPE html>
-<html lang="{lang}">
+<html lang="{page_lang}">
 <head><meta charset="utf-8"><title>A host site</title>
 <link rel="stylesheet" href="/host/hostile.css"></head>
 <body><h1>A host site</h1><div id="support"></div>
-<script src="{origin}/ticket-form/ticket-form.js" data-target="#support" data-lang="{lang}"{extra}>
+<script src="{origin}/ticket-form/ticket-form.js" data-target="#support"{extra}>
 </script></body></html>
 """
 
@@ -150,22 +150,27 @@ class CaptureServer:
             self.state.pages[path] = (body, dict(headers or {}))
         return self.url + path
 
-    def host_page(self, lang: str, action: str | None = None) -> str:
+    def host_page(
+        self, lang: str | None, action: str | None = None, page_lang: str | None = None
+    ) -> str:
         """A host site's page embedding the form; returns its address on another origin.
 
         The page comes from localhost and the form from 127.0.0.1: two
         origins, as for a real host site. It allows the form's origin alone
-        in a strict Content-Security-Policy and carries hostile CSS.
+        in a strict Content-Security-Policy and carries hostile CSS. The tag
+        asks for `lang` (no `data-lang` when None); the page is in
+        `page_lang`, by default the same.
         """
         policy = (
             f"default-src 'none'; script-src {self.url}; style-src 'self' {self.url}; "
             f"connect-src {self.url}; form-action {self.url}; base-uri 'none'"
         )
-        extra = f' data-action="{action}"' if action else ""
+        extra = f' data-lang="{lang}"' if lang is not None else ""
+        extra += f' data-action="{action}"' if action else ""
         self.add_page("/host/hostile.css", HOSTILE_CSS, {"Content-Type": "text/css"})
         self.add_page(
             "/host/index.html",
-            HOST_PAGE.format(lang=lang, origin=self.url, extra=extra),
+            HOST_PAGE.format(page_lang=page_lang or lang or "", origin=self.url, extra=extra),
             {"Content-Security-Policy": policy},
         )
         return f"http://localhost:{self.port}/host/index.html"

@@ -393,6 +393,67 @@ def test_a_server_failure_keeps_the_values_and_says_so(
     assert heard(page) == [{"name": "ticket-form:error", "detail": {"status": 500}}]
 
 
+@pytest.mark.parametrize(
+    ("status", "key"),
+    [
+        (409, "intake.error.idempotency_conflict"),
+        (413, "intake.error.too_large"),
+        (429, "intake.error.rate_limited"),
+    ],
+)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_refusal_the_server_explains_is_shown_in_its_words(
+    page, capture, docs_pages, definition, lang, status, key
+) -> None:
+    open_form(page, capture, docs_pages, "standalone", lang)
+    ticket = example(definition, "question_in_english")
+    fill_ticket(page, definition, ticket)
+    explained = definition.ui_text(key, lang, count=30, limit=64)
+    capture.answer_next(status, {"error": explained})
+
+    submit(page)
+
+    expect(page.locator(".tsf-status")).to_have_text(explained)
+    expect(page.locator(f"#{ID_PREFIX}subject")).to_have_value(ticket["subject"])
+
+
+def test_after_a_key_was_used_for_another_ticket_the_next_send_is_a_ticket_of_its_own(
+    page, capture, docs_pages, definition
+) -> None:
+    open_form(page, capture, docs_pages, "standalone", "en")
+    fill_ticket(page, definition, example(definition, "question_in_english"))
+    capture.answer_next(409, {"error": "used"})
+    submit(page)
+    expect(page.locator(".tsf-status")).to_have_text("used")
+
+    # A second click within a second is the first one repeated.
+    page.wait_for_timeout(1100)
+    submit(page)
+
+    expect(page.locator(".tsf-status a")).to_be_visible()
+    first, second = capture.posts
+    assert first.header(protocol.IDEMPOTENCY_HEADER) != second.header(protocol.IDEMPOTENCY_HEADER)
+    assert UUID.match(second.header(protocol.IDEMPOTENCY_HEADER))
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_second_click_just_after_sending_keeps_the_ticket_number_on_screen(
+    watched, capture, docs_pages, definition, way
+) -> None:
+    page = watched
+    open_form(page, capture, docs_pages, way, "en")
+    fill_ticket(page, definition, example(definition, "question_in_english"))
+
+    submit(page)
+    expect(page.locator(".tsf-status a")).to_be_visible()
+    submit(page)
+
+    page.wait_for_timeout(300)
+    expect(page.locator(".tsf-status a")).to_be_visible()
+    expect(page.locator(".tsf-summary")).to_be_hidden()
+    assert len(capture.posts) == 1
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_network_failure_keeps_the_values_and_says_so(
     page, capture, docs_pages, definition, lang
@@ -572,6 +633,27 @@ def test_the_embed_renders_and_submits_under_a_hostile_host(
     assert post.json() == ticket
     assert post.header("Origin") == f"http://localhost:{capture.port}"
     assert post.header("Accept-Language") == lang
+
+
+@pytest.mark.parametrize(
+    ("asked", "page_lang", "shown"),
+    [
+        ("pt-br", "en", "pt-BR"),
+        ("PT", "en", "pt-BR"),
+        (None, "pt-PT", "pt-BR"),
+        (None, "en-US", "en"),
+        (None, "fr", "en"),
+        (None, "", "en"),
+    ],
+)
+def test_the_embed_speaks_the_closest_language_the_form_has(
+    page, capture, definition, asked, page_lang, shown
+) -> None:
+    page.goto(capture.host_page(asked, page_lang=page_lang))
+
+    summary_title = page.locator(".tsf-summary h2")
+    expect(page.locator("[data-ticket-form]")).to_have_attribute("lang", shown)
+    expect(summary_title).to_have_text(definition.ui_text("form.error_summary_title", shown))
 
 
 def test_the_embed_posts_to_the_address_its_tag_names(watched, capture, definition) -> None:

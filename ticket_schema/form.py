@@ -35,6 +35,8 @@ ASSET_DIR = "ticket-form"
 SCRIPT_NAME = "ticket-form.js"
 STYLE_NAME = "ticket-form.css"
 FRAGMENT_NAME = "fragment.html"
+# The languages the form is written in, and the default, for the embed script.
+LANGUAGES_NAME = "languages.json"
 SCHEMA_DIR = "schemas/ticket-submission"
 
 # Element ids carry a prefix so that the form can sit in a page whose own
@@ -316,6 +318,15 @@ def site_files(definition: Definition) -> dict[str, str | bytes]:
             definition, lang, asset_base="../"
         )
         files[f"{ASSET_DIR}/{lang}/{FRAGMENT_NAME}"] = render_form(definition, lang)
+
+    # For the embed script, when a host asks for a language by another name
+    # ("pt-br", "en-US") or for one the form does not have.
+    files[f"{ASSET_DIR}/{LANGUAGES_NAME}"] = (
+        json.dumps(
+            {"default": definition.default_language, "languages": list(definition.language_codes)}
+        )
+        + "\n"
+    )
 
     schema = submission_schema(definition)
     files[schema_path(definition)] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -14,6 +14,10 @@
     return;
   }
 
+  // How long after a ticket is sent a further submit is taken for the
+  // same click repeated.
+  const RESUBMIT_PAUSE_MS = 1000;
+
   const fail = (message) => {
     console.error("ticket form: " + message);
     throw new Error("ticket form: " + message);
@@ -142,6 +146,7 @@
     const live = wrapper.appendChild(element("p", "", "tsf-visually-hidden"));
     live.setAttribute("aria-live", "polite");
     let busy = false;
+    let sentAt = -Infinity;
 
     // Each field's controls, and the box that holds its label, hint and error.
     const parts = new Map();
@@ -298,14 +303,23 @@
       } else if (response.status === 422 && Array.isArray(answer.problems)) {
         showProblems(answer.problems, "server");
       } else {
-        say(rules.text.serverError);
+        // A refusal the server explains (too large, too many, a key already
+        // used...) is worded in the form's language: show it. A failure of
+        // the server itself gets the form's own words.
+        const explained = response.status < 500 && typeof answer.error === "string";
+        say(explained ? answer.error : rules.text.serverError);
+        // The key went with another ticket (one whose answer was lost, say):
+        // the next send is a ticket of its own.
+        if (response.status === 409) key.value = newKey();
         fire("ticket-form:error", { status: response.status });
       }
     };
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (busy) return;
+      // The second click of a double-click would judge the form the first
+      // one has just emptied, and cover the new ticket's number with errors.
+      if (busy || performance.now() - sentAt < RESUBMIT_PAUSE_MS) return;
       const submission = {};
       for (const name of parts.keys()) {
         const value = trim(read(name), space);
@@ -315,6 +329,7 @@
       if (problems.length) return showProblems(problems, "browser");
 
       busy = true;
+      sentAt = performance.now();
       form.setAttribute("aria-busy", "true");
       clearProblems();
       say(rules.text.sending);
@@ -356,14 +371,38 @@
 
   let policy = null;
 
+  async function closestLanguage(wanted, base) {
+    const address = new URL("languages.json", base);
+    const response = await fetch(address, { credentials: "omit" });
+    if (!response.ok) fail("could not load " + address + " (HTTP " + response.status + ")");
+    const site = await response.json();
+    const lower = wanted.toLowerCase();
+    const family = lower.split("-")[0];
+    return (
+      site.languages.find((code) => code.toLowerCase() === lower) ||
+      site.languages.find((code) => code.toLowerCase().split("-")[0] === family) ||
+      site.default
+    );
+  }
+
   async function embed(tag) {
     const selector = tag.dataset.target;
     const host = document.querySelector(selector) ||
       fail('no element matches data-target="' + selector + '"');
     const base = new URL(".", tag.src);
-    const lang = tag.dataset.lang || document.documentElement.lang || "en";
-    const address = new URL(encodeURIComponent(lang) + "/fragment.html", base);
-    const response = await fetch(address, { credentials: "omit" });
+    const fragmentOf = (lang) => new URL(encodeURIComponent(lang) + "/fragment.html", base);
+    const load = (address) => fetch(address, { credentials: "omit" });
+
+    // The language asked for, when the site has it as written; else the
+    // closest one the site lists ("pt-br" and "pt" are "pt-BR", "en-US" is
+    // "en"), else the site's default.
+    const wanted = tag.dataset.lang || document.documentElement.lang || "";
+    let address = wanted && fragmentOf(wanted);
+    let response = address && (await load(address));
+    if (!response || response.status === 404) {
+      address = fragmentOf(await closestLanguage(wanted, base));
+      response = await load(address);
+    }
     if (!response.ok) fail("could not load " + address + " (HTTP " + response.status + ")");
     let html = await response.text();
 
