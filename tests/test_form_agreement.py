@@ -123,6 +123,8 @@ def good_format(case: Case, definition: Definition, rnd: random.Random) -> None:
             ("url", "http://example.com:65535/"),
             ("url", "https://www.example.com/caminho?q=ação#parte"),
             ("url", "http://localhost:8080"),
+            ("url", "http://例え.jp/"),
+            ("url", "https://açaí.com.br/pagina"),
             ("device_uuid", "123E4567-E89B-12D3-A456-426614174000"),
         ]
     )

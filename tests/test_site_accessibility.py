@@ -1,4 +1,5 @@
-"""The built site in a real browser: accessibility, requests, search and the language selector."""
+"""The built site in a real browser: accessibility, requests, search, the language selector,
+narrow windows and the ticket form under the theme's header."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from ticket_schema.form import ID_PREFIX
 from ticket_schema.site import build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.site]
@@ -31,6 +33,12 @@ PAGES = {
 EVERY_ADDRESS = [address for twins in PAGES.values() for address in twins.values()]
 # WCAG 2.0, 2.1 and 2.2, levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Windows in which content must reflow without scrolling sideways (WCAG
+# 1.4.10): a small phone, and a 1280 px wide screen zoomed to 200 %.
+NARROW_WINDOWS = {
+    "320px": {"width": 320, "height": 640},
+    "640px": {"width": 640, "height": 800},
+}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -153,3 +161,73 @@ def test_the_ticket_form_section_is_reached_from_the_closing_line(page, site_url
     assert urlsplit(page.url).path == PAGES["open"]["pt-BR"]
     assert urlsplit(page.url).fragment == "ticket-form"
     assert page.locator("#ticket-form").is_visible()
+
+
+@pytest.mark.parametrize("window", NARROW_WINDOWS)
+@pytest.mark.parametrize("address", [*EVERY_ADDRESS, "/404.html", "/pt-BR/404.html"])
+def test_the_page_does_not_scroll_sideways_in_a_narrow_window(page, site_url, address, window):
+    page.set_viewport_size(NARROW_WINDOWS[window])
+    page.goto(site_url + address, wait_until="load")
+
+    scroll_width, window_width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+
+    assert scroll_width <= window_width
+
+
+@pytest.mark.parametrize("opened_by", ["focus", "hover"])
+@pytest.mark.parametrize("window", NARROW_WINDOWS)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_language_list_opens_inside_a_narrow_window(page, site_url, lang, window, opened_by):
+    page.set_viewport_size(NARROW_WINDOWS[window])
+    page.goto(site_url + PAGES["home"][lang], wait_until="load")
+    # The theme slides the list in; judge where it ends.
+    page.add_style_tag(content="* { transition: none !important; }")
+    button = page.locator(".md-header .md-select button")
+    if opened_by == "focus":
+        button.focus()
+    else:
+        button.hover()
+
+    # Each link is in the window, and a pointer at its middle reaches it.
+    links = page.evaluate(
+        """() => Array.from(document.querySelectorAll(".md-header .md-select__link"), link => {
+          const box = link.getBoundingClientRect();
+          const hit = document.elementFromPoint(
+            (box.left + box.right) / 2, (box.top + box.bottom) / 2);
+          return {
+            language: link.hreflang,
+            inside: box.left >= 0 && box.right <= window.innerWidth
+              && box.top >= 0 && box.bottom <= window.innerHeight,
+            reached: link.contains(hit),
+          };
+        })"""
+    )
+
+    assert {link["language"] for link in links} == set(LANGUAGES)
+    assert all(link["inside"] and link["reached"] for link in links), links
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_link_of_the_error_summary_shows_its_field_below_the_header(
+    page, site_url, definition, lang
+):
+    page.goto(site_url + PAGES["open"][lang], wait_until="load")
+    page.wait_for_function("() => document.querySelector('[data-ticket-form]').ticketForm")
+    page.click(".tsf button[type=submit]")
+
+    first_severity = f"{ID_PREFIX}severity-{definition.severities[0].id}"
+    page.click(f".tsf-summary a[href='#{first_severity}']")
+
+    legend_top, header_bottom, window_height = page.evaluate(
+        """id => [
+          document.getElementById(id).closest(".tsf-field").querySelector("legend")
+            .getBoundingClientRect().top,
+          document.querySelector(".md-header").getBoundingClientRect().bottom,
+          window.innerHeight,
+        ]""",
+        first_severity,
+    )
+    assert page.evaluate("() => document.activeElement.id") == first_severity
+    assert header_bottom <= legend_top < window_height

@@ -1,4 +1,4 @@
-"""The submission JSON Schema generated from the definition."""
+"""The submission JSON Schema generated from the definition, and its format patterns."""
 
 from __future__ import annotations
 
@@ -70,79 +70,106 @@ def test_problem_type_makes_its_details_required(schema) -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("kind", "good", "bad"),
-    [
-        (
-            "email",
-            [
-                "maria@example.com",
-                "a.b+c@mail.example.com.br",
-                "!#$%&'*+/=?^_`{|}~-@example.com",
-                "joão@exemplo.com.br",
-                "suporte@münchen.de",
-                "ops@ex-ample.co",
-                "ops@example.xn--p1ai",
-            ],
-            [
-                "joao@",
-                "joao @example.com",
-                "a@b",
-                "@x.io",
-                "x@-.-",
-                "<joao@x.com>",
-                "joao@x.com>",
-                ".joao@example.com",
-                "joao.@example.com",
-                "joao..silva@example.com",
-                "joao@-example.com",
-                "joao@example-.com",
-                "joao@example..com",
-                "joao@example.c",
-                "joao@example.c0m",
-                "joao@127.0.0.1",
-                'jo"ao@example.com',
-                "joao@exa_mple.com",
-                "joao\u200b@example.com",
-                "joao@example.com\u2060",
-            ],
-        ),
-        (
-            "url",
-            [
-                "https://www.example.com/loja?x=1",
-                "http://localhost:8080/",
-                "HTTPS://EXAMPLE.COM",
-                "Http://example.com/Caminho",
-                "http://example.com:0/",
-                "http://example.com:65535/",
-                "https://example.com#parte",
-            ],
-            [
-                "ftp://x.com",
-                "example.com",
-                "https://",
-                "httpss://example.com",
-                "https://example.com:65536/",
-                "https://example.com:99999/",
-                "https://example.com:123456/",
-                "https://-example.com",
-                "https://exa mple.com",
-                "https://example.com/\u200bpage",
-            ],
-        ),
-        (
-            "uuid",
-            ["123e4567-e89b-12d3-a456-426614174000"],
-            ["123e4567e89b12d3a456426614174000", "not-a-uuid"],
-        ),
-    ],
-)
+# Values each format pattern must accept and refuse, by kind.
+FORMAT_CASES = [
+    (
+        "email",
+        [
+            "maria@example.com",
+            "a.b+c@mail.example.com.br",
+            "!#$%&'*+/=?^_`{|}~-@example.com",
+            "joão@exemplo.com.br",
+            "suporte@münchen.de",
+            "ops@ex-ample.co",
+            "ops@example.xn--p1ai",
+        ],
+        [
+            "joao@",
+            "joao @example.com",
+            "a@b",
+            "@x.io",
+            "x@-.-",
+            "<joao@x.com>",
+            "joao@x.com>",
+            ".joao@example.com",
+            "joao.@example.com",
+            "joao..silva@example.com",
+            "joao@-example.com",
+            "joao@example-.com",
+            "joao@example..com",
+            "joao@example.c",
+            "joao@example.c0m",
+            "joao@127.0.0.1",
+            'jo"ao@example.com',
+            "joao@exa_mple.com",
+            "joao\u200b@example.com",
+            "joao@example.com\u2060",
+        ],
+    ),
+    (
+        "url",
+        [
+            "https://www.example.com/loja?x=1",
+            "http://localhost:8080/",
+            "HTTPS://EXAMPLE.COM",
+            "Http://example.com/Caminho",
+            "http://example.com:0/",
+            "http://example.com:65535/",
+            "https://example.com#parte",
+            "http://例え.jp/",
+            "https://açaí.com.br/pagina",
+            "https://xn--r8jz45g.jp/",
+            "http://münchen.de:8080/straße",
+        ],
+        [
+            "ftp://x.com",
+            "example.com",
+            "https://",
+            "httpss://example.com",
+            "https://example.com:65536/",
+            "https://example.com:99999/",
+            "https://example.com:123456/",
+            "https://-example.com",
+            "https://exa mple.com",
+            "https://example.com/\u200bpage",
+            "http://",
+            "ftp://x",
+            "http://açaí-.com.br/",
+            "http://例え..jp/",
+            "http://exa_mple.com/",
+            "http://açaí\u200b.com.br/",
+        ],
+    ),
+    (
+        "uuid",
+        ["123e4567-e89b-12d3-a456-426614174000"],
+        ["123e4567e89b12d3a456426614174000", "not-a-uuid"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "good", "bad"), FORMAT_CASES)
 def test_format_patterns_accept_and_reject(kind: str, good: list[str], bad: list[str]) -> None:
     pattern = re.compile(PATTERNS[kind])
 
-    assert all(pattern.search(value) for value in good)
-    assert not any(pattern.search(value) for value in bad)
+    assert [value for value in good if not pattern.search(value)] == []
+    assert [value for value in bad if pattern.search(value)] == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("kind", "good", "bad"), FORMAT_CASES)
+def test_format_patterns_judge_the_same_values_alike_in_the_browser(
+    page, kind: str, good: list[str], bad: list[str]
+) -> None:
+    # The form's script reads each pattern as `new RegExp(pattern, "u")`.
+    accepted = page.evaluate(
+        """([pattern, values]) => values.map(value => new RegExp(pattern, "u").test(value))""",
+        [PATTERNS[kind], good + bad],
+    )
+
+    verdicts = dict(zip(good + bad, accepted, strict=True))
+    assert [value for value in good if not verdicts[value]] == []
+    assert [value for value in bad if verdicts[value]] == []
 
 
 def test_the_space_class_and_the_white_space_string_are_the_same_characters() -> None:

@@ -233,6 +233,24 @@ def test_a_good_value_is_accepted(validator, question, field, value) -> None:
     assert validator.validate(question).valid
 
 
+@pytest.mark.parametrize(
+    ("url", "problems"),
+    [
+        ("http://例え.jp/", []),
+        ("https://açaí.com.br/pagina", []),
+        ("http://exa mple.com", [("url", "bad_url")]),
+    ],
+)
+def test_a_url_may_name_its_host_in_letters_beyond_ascii(
+    validator, question, url, problems
+) -> None:
+    question["url"] = url
+
+    verdict = validator.validate(question)
+
+    assert [(p.field, p.code) for p in verdict.problems] == problems
+
+
 def test_text_with_a_lone_surrogate_is_not_text(definition, validator, question) -> None:
     question["subject"] = "\ud800" * 10
 

@@ -55,17 +55,18 @@ SPACE_CLASS = "".join(
 # !#$%&'*+/=?^_`{|}~- , or any character beyond ASCII that is not white
 # space or a control (addresses may be international).
 _LOCAL_CHAR = rf'[^\x00-\x20"(),.:;<>@\[\\\]\x7f-\x9f{SPACE_CLASS}]'
-# A letter or digit of a domain name, beyond ASCII too (international names).
+# A letter or digit of a domain or host name, beyond ASCII too
+# (international names).
 _LABEL_CHAR = rf"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x9f{SPACE_CLASS}]"
 # A letter of a top-level domain: the same without the digits.
 _TLD_LETTER = rf"[^\x00-\x40\x5b-\x60\x7b-\x9f{SPACE_CLASS}]"
+# One label of a name: hyphens only between its letters and digits.
 _LABEL = rf"{_LABEL_CHAR}+(?:-+{_LABEL_CHAR}+)*"
 # A port number from 0 to 65535.
 _PORT = (
     r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}"
     r"|[1-5][0-9]{4}|[0-9]{1,4})"
 )
-_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 
 PATTERNS = {
     # A dot-atom local part (no quoted forms), an @, and a domain of labels
@@ -76,9 +77,11 @@ PATTERNS = {
         rf"@(?:{_LABEL}\.)+(?:{_TLD_LETTER}{{2,}}|[Xx][Nn]--{_LABEL})$"
     ),
     # An absolute http or https address, its scheme in any case, with a
-    # host name and an optional port.
+    # host name of the same labels as an address's domain (international
+    # ones too, so the name may be written as the customer reads it), one
+    # label enough (localhost), and an optional port.
     "url": (
-        rf"^[Hh][Tt][Tt][Pp][Ss]?://{_HOST_LABEL}(?:\.{_HOST_LABEL})*(?::{_PORT})?"
+        rf"^[Hh][Tt][Tt][Pp][Ss]?://{_LABEL}(?:\.{_LABEL})*(?::{_PORT})?"
         rf"(?:[/?#][^{SPACE_CLASS}]*)?$"
     ),
     # 8-4-4-4-12 hexadecimal digits.

@@ -14,8 +14,8 @@
     return;
   }
 
-  // How long after a ticket is sent a further submit is taken for the
-  // same click repeated.
+  // How long after a ticket was accepted a further submit, with nothing
+  // typed in between, is taken for the same click repeated.
   const RESUBMIT_PAUSE_MS = 1000;
 
   const fail = (message) => {
@@ -146,7 +146,7 @@
     const live = wrapper.appendChild(element("p", "", "tsf-visually-hidden"));
     live.setAttribute("aria-live", "polite");
     let busy = false;
-    let sentAt = -Infinity;
+    let acceptedAt = -Infinity;
 
     // Each field's controls, and the box that holds its label, hint and error.
     const parts = new Map();
@@ -295,6 +295,7 @@
       if (response.ok && answer.number !== undefined) {
         const statusUrl = answer.status_url && new URL(answer.status_url, action).href;
         form.reset();
+        acceptedAt = performance.now();
         key.value = newKey();
         applyRules();
         counters.forEach((update) => update(false));
@@ -319,7 +320,8 @@
       event.preventDefault();
       // The second click of a double-click would judge the form the first
       // one has just emptied, and cover the new ticket's number with errors.
-      if (busy || performance.now() - sentAt < RESUBMIT_PAUSE_MS) return;
+      // Anything typed since the send ends the pause (see the input listener).
+      if (busy || performance.now() - acceptedAt < RESUBMIT_PAUSE_MS) return;
       const submission = {};
       for (const name of parts.keys()) {
         const value = trim(read(name), space);
@@ -329,7 +331,6 @@
       if (problems.length) return showProblems(problems, "browser");
 
       busy = true;
-      sentAt = performance.now();
       form.setAttribute("aria-busy", "true");
       clearProblems();
       say(rules.text.sending);
@@ -361,6 +362,7 @@
     // A static page is the same for every visitor, so each view makes its own key.
     if (!key.value) key.value = newKey();
     form.addEventListener("change", applyRules);
+    form.addEventListener("input", () => (acceptedAt = -Infinity));
     applyRules();
     counters.forEach((update) => update(false));
     wrapper.ticketForm = { form, rules, action };
