@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis_jsonschema import from_schema
 
-from ticket_schema.definition import Definition
+from ticket_schema.definition import Definition, format_number
 from ticket_schema.form import ID_PREFIX
-from ticket_schema.messages import explain, format_number, ui_text
+from ticket_schema.messages import explain
 from ticket_schema.submission_schema import WHITESPACE, submission_schema
 from ticket_schema.validator import Validator
 
@@ -333,4 +333,4 @@ def test_the_character_count_shows_the_number_as_the_server_writes_it(
     left = field.max_length - 5
     shown = page.locator(f"#{ID_PREFIX}description-count").text_content()
     assert left >= 1000
-    assert shown == ui_text(definition, "form.characters_remaining", lang, count=left)
+    assert shown == definition.ui_text("form.characters_remaining", lang, count=left)

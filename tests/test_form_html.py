@@ -19,7 +19,7 @@ from ticket_schema.form import (
     site_files,
     static_file,
 )
-from ticket_schema.messages import explain, message, ui_text
+from ticket_schema.messages import explain, message
 from ticket_schema.submission_schema import NOT_BLANK, WHITESPACE, submission_schema, version_of
 from ticket_schema.validator import PRIORITY, Validator
 
@@ -211,7 +211,7 @@ def test_long_texts_are_text_areas_described_by_their_character_limit(definition
             continue
         area = control(root, field.id)
         assert area.tag == "textarea"
-        limit = ui_text(definition, "form.characters_limit", lang, count=field.max_length)
+        limit = definition.ui_text("form.characters_limit", lang, count=field.max_length)
         assert limit in [e.text for e in describing(root, area)]
         assert {"en": "10,000", "pt-BR": "10.000"}[lang] in limit
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ticket_schema.messages import explain, format_number, message, resolve_language, ui_text
+from ticket_schema.definition import format_number
+from ticket_schema.messages import explain, message, resolve_language
 from ticket_schema.validator import FORMAT_CODES, NotAnObject, Validator
 
 
@@ -88,11 +89,11 @@ def test_numbers_are_written_as_each_language_writes_them(number, english, portu
 
 
 def test_a_count_picks_the_plural_form_and_is_shown_grouped(definition) -> None:
-    assert ui_text(definition, "form.characters_limit", "en", count=10000) == (
+    assert definition.ui_text("form.characters_limit", "en", count=10000) == (
         "You can enter up to 10,000 characters"
     )
-    assert ui_text(definition, "form.characters_remaining", "pt-BR", count=1) == "Resta 1 caractere"
-    assert ui_text(definition, "form.characters_remaining", "pt-BR", count=1000) == (
+    assert definition.ui_text("form.characters_remaining", "pt-BR", count=1) == "Resta 1 caractere"
+    assert definition.ui_text("form.characters_remaining", "pt-BR", count=1000) == (
         "Restam 1.000 caracteres"
     )
 

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from ticket_schema import protocol
 from ticket_schema.definition import Definition, Field, Plural, Text, plural_form
-from ticket_schema.messages import explain, message, resolve_language, ui_text
+from ticket_schema.messages import explain, message, resolve_language
 from ticket_schema.submission_schema import NOT_BLANK, WHITESPACE, submission_schema, version_of
 from ticket_schema.validator import FORMAT_CODES, PRIORITY, Problem
 
@@ -415,7 +415,7 @@ def _field_view(
     count_id = count_text = None
     if widget == "textarea" and field.max_length is not None:
         count_id = f"{ID_PREFIX}{field.id}-count"
-        count_text = ui_text(definition, "form.characters_limit", lang, count=field.max_length)
+        count_text = definition.ui_text("form.characters_limit", lang, count=field.max_length)
 
     legend_key = f"form.question.{field.id}"
     label = field.label[lang]

@@ -6,15 +6,15 @@ sentences reach the browser form as data, so the customer reads the same
 text whether the browser or the server found the problem.
 
 Numbers are written as the customer's language writes them (10,000 in
-English, 10.000 in Portuguese), exactly as the browser's
-`Number.prototype.toLocaleString` writes them for the same language.
+English, 10.000 in Portuguese): `fill` of the definition does it, for these
+sentences and every other.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ticket_schema.definition import Definition, Plural, Text, fill
+from ticket_schema.definition import Definition, fill
 from ticket_schema.validator import Problem
 
 
@@ -38,38 +38,7 @@ def message(definition: Definition, field_id: str, code: str, lang: str, **param
 
     # The plural form is chosen by the number; the sentence shows it written out.
     count = params.get("min_length") if code == "too_short" else params.get("max_length")
-    shown = {name: _shown(value, lang) for name, value in params.items()}
-    return fill(template, lang, count=count if _is_number(count) else None, **shown)
-
-
-def ui_text(
-    definition: Definition, key: str, lang: str, count: int | None = None, **params: Any
-) -> str:
-    """A sentence of `ui:` in `lang`, its plural form chosen by `count`, its numbers written out.
-
-    `Definition.ui_text` shows numbers as bare digits; a sentence with a
-    number that a customer reads (a character limit, a size) comes from here.
-    Whole numbers among `params` are taken for quantities and grouped: pass
-    an identifier as text.
-    """
-    text = definition.ui[key]
-    if isinstance(text, Plural):
-        if count is None:
-            raise ValueError(f"the sentence {key!r} has plural forms and needs a count")
-        text = Text({lang: text.get(lang, count)})
-    shown = {name: _shown(value, lang) for name, value in params.items()}
-    if count is not None:
-        shown["count"] = format_number(count, lang)
-    return fill(text, lang, **shown)
-
-
-def format_number(number: int, lang: str) -> str:
-    """A whole number as `lang` writes it: 10,000 in English, 10.000 in Portuguese."""
-    separator = _GROUP_SEPARATORS.get(lang, _GROUP_SEPARATORS.get(lang.split("-")[0], ""))
-    digits = str(abs(number))
-    # Groups of three from the right, as soon as there are four digits.
-    groups = [digits[max(end - 3, 0) : end] for end in range(len(digits), 0, -3)]
-    return ("-" if number < 0 else "") + separator.join(reversed(groups))
+    return fill(template, lang, count=count if _is_number(count) else None, **params)
 
 
 def field_params(definition: Definition, field_id: str, lang: str) -> dict[str, Any]:
@@ -115,18 +84,8 @@ def problems_as_data(
     ]
 
 
-# The thousands separator of each language, as the browser writes it (CLDR).
-# A language missing here gets its digits ungrouped, which the form's
-# agreement test reports as a difference from the browser.
-_GROUP_SEPARATORS = {"en": ",", "pt-BR": "."}
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _shown(value: Any, lang: str) -> Any:
-    return format_number(value, lang) if _is_number(value) else value
 
 
 def _kind(definition: Definition, field_id: str) -> str | None:
